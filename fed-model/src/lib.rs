@@ -1,0 +1,1 @@
+//! The meshfed Federation document.

@@ -1,0 +1,1 @@
+//! Renders a validated Federation into per-cluster bundles.

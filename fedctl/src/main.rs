@@ -1,0 +1,3 @@
+//! `fedctl`: declare, check, render and apply multi-cluster Istio federations.
+
+fn main() {}
