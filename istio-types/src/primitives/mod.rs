@@ -16,17 +16,22 @@
 //! | [`Locality`] | `region[/zone[/subzone]]` | Istio locality, Kubernetes label values |
 //! | [`Protocol`] | `HTTP`, `grpc`, `TCP` ... | Istio `protocol.Parse` (case-insensitive) |
 //!
+//! [`LineIndex`] maps the field paths of a YAML document to line numbers, so that checks made
+//! after parsing can still report `file:line`.
+//!
 //! This module needs none of the crate's optional features: it builds with
 //! `--no-default-features`.
 
 mod duration;
 mod error;
+mod line_index;
 mod locality;
 mod names;
 mod protocol;
 
 pub use duration::Duration;
 pub use error::PrimitiveError;
+pub use line_index::{LineIndex, join_index, join_key};
 pub use locality::Locality;
 pub use names::{Dns1123Label, PortName};
 pub use protocol::{Protocol, ProtocolKind};
