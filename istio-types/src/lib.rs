@@ -1,5 +1,84 @@
-//! Strongly typed Istio resources.
+//! Strongly typed Istio resources that read and write Istio YAML faithfully.
+//!
+//! Istio's configuration is YAML that the Kubernetes API server checks only loosely: its CRDs
+//! carry no `additionalProperties: false`, so a misspelt or misplaced field is silently pruned
+//! and the setting the user meant simply vanishes (a `tls` block one level too high in a
+//! DestinationRule turns mTLS off without a word). This crate reads that YAML into Rust types
+//! that say exactly what Istio's API allows:
+//!
+//! - **Strict reading.** Unknown fields, unknown enum values, quoted numbers and unquoted
+//!   numbers where strings belong are errors, each with the file, line and field path
+//!   ([`read`]).
+//! - **Faithful writing.** What was absent stays absent, explicit defaults written by the user
+//!   are written back, fields keep Istio's order and maps are sorted, so output is
+//!   deterministic ([`write`]).
+//! - **Types, not strings.** Enums for Istio's enums, newtypes for durations, localities and
+//!   port names ([`primitives`]), Rust enums for protobuf oneofs so that impossible combinations
+//!   do not type-check.
+//! - **One type per kind, every served version.** Istio serves the networking kinds at
+//!   v1alpha3, v1beta1 and v1 with identical schemas; an object's [`ApiVersion`] is a field,
+//!   and [`IstioObject::set_api_version`] converts between them.
+//!
+//! ```
+//! use istio_types::read::{read_stream, Document};
+//! use istio_types::IstioResource;
+//!
+//! let yaml = r#"
+//! apiVersion: networking.istio.io/v1alpha3
+//! kind: WorkloadEntry
+//! metadata: {name: gke-gateway, namespace: default}
+//! spec:
+//!   address: 202.28.193.115
+//!   ports: {http: 15443}
+//!   locality: us-west1/us-west1-b
+//! "#;
+//! let docs = read_stream(yaml, None);
+//! let Ok(Document::Istio(res)) = &docs[0].result else { panic!("{:?}", docs[0].result) };
+//! let IstioResource::WorkloadEntry(we) = &**res else { unreachable!() };
+//! assert_eq!(we.spec.ports["http"], 15443);
+//!
+//! // A misplaced field is an error naming it, not a silent drop.
+//! let bad = yaml.replace("  locality:", "  localty:");
+//! let docs = read_stream(&bad, None);
+//! let err = docs[0].result.as_ref().unwrap_err();
+//! assert_eq!(err.path.as_deref(), Some("spec.localty"));
+//! assert_eq!(err.location.line, Some(8));
+//! ```
+//!
+//! # Features
+//!
+//! - `resources` (default): the Istio kinds, [`read`] and [`write`]. Needs `k8s-openapi` for
+//!   `ObjectMeta` (enable a k8s-openapi version feature in your binary, as usual). Without it,
+//!   only [`primitives`] is built.
+//! - `kube` (default): `kube::Resource` for every kind, so `kube::Api<DestinationRule>` works;
+//!   its dynamic type is the [`ApiVersion`] to talk to (the storage version by default).
+//! - `schemars` (default): `schemars::JsonSchema` for every type.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// Validated string formats (durations, localities, names, port names, protocols) that Istio
 /// resources and the meshfed Federation document share. Builds without any optional feature.
 pub mod primitives;
+
+#[cfg(feature = "resources")]
+mod any;
+#[cfg(feature = "resources")]
+pub mod networking;
+#[cfg(feature = "resources")]
+pub mod read;
+#[cfg(feature = "resources")]
+pub(crate) mod resource;
+#[cfg(feature = "resources")]
+pub mod security;
+#[cfg(feature = "resources")]
+pub(crate) mod strict;
+#[cfg(feature = "resources")]
+pub mod write;
+
+#[cfg(feature = "resources")]
+pub use any::IstioResource;
+#[cfg(feature = "resources")]
+#[doc(hidden)]
+pub use resource::envelope;
+#[cfg(feature = "resources")]
+pub use resource::{ApiVersion, Group, IstioObject, NotServed};

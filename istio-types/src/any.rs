@@ -1,0 +1,102 @@
+//! [`IstioResource`]: any object of a kind this crate models.
+
+use std::path::Path;
+
+use crate::read::{RawDocument, ReadError};
+use crate::{ApiVersion, IstioObject, NotServed};
+
+/// Generates [`IstioResource`] from the list of kinds. Adding a kind is one line here.
+macro_rules! istio_resources {
+    ($($Kind:ident => $path:path),+ $(,)?) => {
+        /// An object of any Istio kind this crate models.
+        #[derive(Clone, Debug, PartialEq)]
+        #[allow(clippy::large_enum_variant, reason = "objects are read once and kept; boxing every variant would cost more than it saves")]
+        pub enum IstioResource {
+            $(
+                #[doc = concat!("A ", stringify!($Kind), ".")]
+                $Kind($path),
+            )+
+        }
+
+        impl IstioResource {
+            /// Every kind, as `(group, kind)`.
+            pub const KINDS: &'static [(crate::Group, &'static str)] = &[
+                $((<$path as IstioObject>::GROUP, <$path as IstioObject>::KIND)),+
+            ];
+
+            /// The object's kind, e.g. `DestinationRule`.
+            pub fn kind(&self) -> &'static str {
+                match self { $(Self::$Kind(_) => <$path as IstioObject>::KIND),+ }
+            }
+
+            /// The object's API group.
+            pub fn group(&self) -> crate::Group {
+                match self { $(Self::$Kind(_) => <$path as IstioObject>::GROUP),+ }
+            }
+
+            /// The object's API version.
+            pub fn api_version(&self) -> ApiVersion {
+                match self { $(Self::$Kind(o) => o.api_version()),+ }
+            }
+
+            /// `group/version`, e.g. `networking.istio.io/v1`.
+            pub fn api_version_string(&self) -> String {
+                match self { $(Self::$Kind(o) => o.api_version_string()),+ }
+            }
+
+            /// The versions this object's kind is served at.
+            pub fn served_versions(&self) -> &'static [ApiVersion] {
+                match self { $(Self::$Kind(_) => <$path as IstioObject>::SERVED_VERSIONS),+ }
+            }
+
+            /// Moves the object to another served version of its kind.
+            pub fn set_api_version(&mut self, version: ApiVersion) -> Result<(), NotServed> {
+                match self { $(Self::$Kind(o) => o.set_api_version(version)),+ }
+            }
+
+            /// The object's metadata.
+            pub fn metadata(&self) -> &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                match self { $(Self::$Kind(o) => &o.metadata),+ }
+            }
+
+            /// The object's metadata, to change it.
+            pub fn metadata_mut(&mut self) -> &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                match self { $(Self::$Kind(o) => &mut o.metadata),+ }
+            }
+
+            /// The function that reads a document of this group and kind, if it is one we model.
+            #[allow(clippy::result_large_err, reason = "see crate::read")]
+            pub(crate) fn reader_for(
+                group: &str,
+                kind: &str,
+            ) -> Option<fn(&RawDocument<'_>, Option<&Path>) -> Result<IstioResource, ReadError>> {
+                $(
+                    if group == <$path as IstioObject>::GROUP.as_str() && kind == <$path as IstioObject>::KIND {
+                        return Some(|doc, file| {
+                            crate::read::read_kind::<$path>(doc, file, <$path as IstioObject>::KIND).map(Self::$Kind)
+                        });
+                    }
+                )+
+                None
+            }
+        }
+
+        impl serde::Serialize for IstioResource {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self { $(Self::$Kind(o) => o.serialize(s)),+ }
+            }
+        }
+
+        $(
+            impl From<$path> for IstioResource {
+                fn from(o: $path) -> Self {
+                    Self::$Kind(o)
+                }
+            }
+        )+
+    };
+}
+
+istio_resources! {
+    WorkloadEntry => crate::networking::WorkloadEntry,
+}

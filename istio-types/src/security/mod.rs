@@ -1,0 +1,1 @@
+//! `security.istio.io`: authentication and authorization policies, served at v1beta1 and v1.
