@@ -1,0 +1,421 @@
+//! `CrdSet::check` against Istio's and LIQO's real CRDs: each test names what the API server
+//! would do with the object.
+
+use serde_json::{Value, json};
+use testkit::{CrdSet, Violation, ViolationKind};
+
+fn istio() -> Option<&'static CrdSet> {
+    CrdSet::istio()
+}
+
+fn destination_rule(spec: Value) -> Value {
+    let mut object = json!({
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "DestinationRule",
+        "metadata": {"name": "reviews", "namespace": "bookinfo"},
+    });
+    object["spec"] = spec;
+    object
+}
+
+fn service_entry(spec: Value) -> Value {
+    let mut object = json!({
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "ServiceEntry",
+        "metadata": {"name": "external-svc", "namespace": "bookinfo"},
+    });
+    object["spec"] = spec;
+    object
+}
+
+fn only(violations: &[Violation], kind: ViolationKind) -> Vec<&Violation> {
+    violations.iter().filter(|v| v.rule == kind).collect()
+}
+
+fn valid_destination_rule() -> Value {
+    destination_rule(json!({
+        "host": "reviews.bookinfo.svc.cluster.local",
+        "exportTo": ["."],
+        "trafficPolicy": {
+            "connectionPool": {"tcp": {"maxConnections": 100, "connectTimeout": "30ms"}},
+            "loadBalancer": {"simple": "LEAST_REQUEST"},
+            "outlierDetection": {
+                "consecutive5xxErrors": 7,
+                "interval": "5m",
+                "baseEjectionTime": "15m",
+                "maxEjectionPercent": 50
+            },
+            "tls": {"mode": "ISTIO_MUTUAL"}
+        },
+        "subsets": [
+            {"name": "v1", "labels": {"version": "v1"}},
+            {"name": "v2", "labels": {"version": "v2"},
+             "trafficPolicy": {"loadBalancer": {"simple": "ROUND_ROBIN"}}}
+        ]
+    }))
+}
+
+#[test]
+fn valid_destination_rule_passes() {
+    let Some(istio) = istio() else { return };
+    istio.assert_valid(&valid_destination_rule());
+}
+
+#[test]
+fn every_served_destination_rule_version_accepts_the_same_object() {
+    let Some(istio) = istio() else { return };
+    for version in ["v1", "v1beta1", "v1alpha3"] {
+        let mut object = valid_destination_rule();
+        object["apiVersion"] = json!(format!("networking.istio.io/{version}"));
+        istio.assert_valid(&object);
+    }
+}
+
+#[test]
+fn string_max_ejection_percent_is_a_schema_error_and_blocks_cel() {
+    let Some(istio) = istio() else { return };
+    let mut object = valid_destination_rule();
+    object["spec"]["trafficPolicy"]["outlierDetection"]["maxEjectionPercent"] = json!("a");
+    // Also break a CEL rule: the API server does not run CEL after a type error.
+    object["spec"]["trafficPolicy"]["outlierDetection"]["interval"] = json!("0s");
+    let violations = istio.check(&object);
+    let schema = only(&violations, ViolationKind::Schema);
+    assert_eq!(schema.len(), 1, "{violations:#?}");
+    assert_eq!(
+        schema[0].path,
+        "spec.trafficPolicy.outlierDetection.maxEjectionPercent"
+    );
+    let cel = only(&violations, ViolationKind::Cel);
+    assert_eq!(cel.len(), 1, "{violations:#?}");
+    assert_eq!(cel[0].path, "");
+    assert!(cel[0].message.contains("not checked"), "{cel:#?}");
+}
+
+#[test]
+fn zero_interval_fails_the_duration_rule() {
+    let Some(istio) = istio() else { return };
+    let mut object = valid_destination_rule();
+    object["spec"]["trafficPolicy"]["outlierDetection"]["interval"] = json!("0s");
+    let violations = istio.check(&object);
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    let v = &violations[0];
+    assert_eq!(v.rule, ViolationKind::Cel);
+    assert_eq!(v.path, "spec.trafficPolicy.outlierDetection.interval");
+    assert!(
+        v.message.contains("duration(self) >= duration('1ms')"),
+        "{v}"
+    );
+}
+
+#[test]
+fn unparsable_duration_is_a_cel_evaluation_error() {
+    let Some(istio) = istio() else { return };
+    let mut object = valid_destination_rule();
+    object["spec"]["trafficPolicy"]["connectionPool"]["tcp"]["connectTimeout"] = json!("soon");
+    let violations = istio.check(&object);
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert_eq!(violations[0].rule, ViolationKind::Cel);
+    assert_eq!(
+        violations[0].path,
+        "spec.trafficPolicy.connectionPool.tcp.connectTimeout"
+    );
+}
+
+#[test]
+fn unknown_fields_are_reported_with_their_path() {
+    let Some(istio) = istio() else { return };
+    let mut object = valid_destination_rule();
+    object["spec"]["trafficPolicy"]["outlierDetection"]["intervall"] = json!("5m");
+    object["spec"]["subsets"][1]["weight"] = json!(3);
+    object["metadata"]["lables"] = json!({"a": "b"});
+    object["extra"] = json!(true);
+    let violations = istio.check(&object);
+    let paths: Vec<(&str, ViolationKind)> = violations
+        .iter()
+        .map(|v| (v.path.as_str(), v.rule))
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            ("extra", ViolationKind::UnknownField),
+            ("metadata.lables", ViolationKind::UnknownField),
+            ("spec.subsets[1].weight", ViolationKind::UnknownField),
+            (
+                "spec.trafficPolicy.outlierDetection.intervall",
+                ViolationKind::UnknownField
+            ),
+        ],
+        "{violations:#?}"
+    );
+}
+
+#[test]
+fn preserve_unknown_fields_keeps_everything_below() {
+    let Some(istio) = istio() else { return };
+    let object = json!({
+        "apiVersion": "networking.istio.io/v1alpha3",
+        "kind": "EnvoyFilter",
+        "metadata": {"name": "lua", "namespace": "istio-system"},
+        "spec": {
+            "configPatches": [{
+                "applyTo": "HTTP_FILTER",
+                "patch": {"operation": "INSERT_BEFORE", "value": {"name": "envoy.lua", "anything": {"goes": [1, 2]}}}
+            }]
+        }
+    });
+    istio.assert_valid(&object);
+}
+
+#[test]
+fn unserved_version_and_unknown_kind_are_not_served() {
+    let Some(istio) = istio() else { return };
+    let mut object = valid_destination_rule();
+    object["apiVersion"] = json!("networking.istio.io/v2");
+    let violations = istio.check(&object);
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert_eq!(violations[0].rule, ViolationKind::NotServed);
+    assert_eq!(violations[0].path, "apiVersion");
+
+    object["apiVersion"] = json!("networking.istio.io/v1");
+    object["kind"] = json!("DestinationRules");
+    let violations = istio.check(&object);
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert_eq!(violations[0].rule, ViolationKind::NotServed);
+    assert_eq!(violations[0].path, "kind");
+}
+
+fn valid_service_entry() -> Value {
+    service_entry(json!({
+        "hosts": ["api.example.com"],
+        "location": "MESH_EXTERNAL",
+        "ports": [{"number": 443, "name": "https", "protocol": "TLS"}],
+        "resolution": "DNS",
+        "endpoints": [{"address": "api.example.com", "ports": {"https": 443}}]
+    }))
+}
+
+#[test]
+fn valid_service_entry_passes() {
+    let Some(istio) = istio() else { return };
+    istio.assert_valid(&valid_service_entry());
+}
+
+#[test]
+fn service_entry_with_workload_selector_and_endpoints_fails_cel() {
+    let Some(istio) = istio() else { return };
+    let mut object = valid_service_entry();
+    object["spec"]["workloadSelector"] = json!({"labels": {"app": "api"}});
+    let violations = istio.check(&object);
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert_eq!(violations[0].rule, ViolationKind::Cel);
+    assert_eq!(violations[0].path, "spec");
+    assert!(
+        violations[0]
+            .message
+            .contains("only one of WorkloadSelector or Endpoints can be set"),
+        "{}",
+        violations[0]
+    );
+}
+
+#[test]
+fn service_entry_port_out_of_range_fails() {
+    let Some(istio) = istio() else { return };
+    for number in [0, 70000] {
+        let mut object = valid_service_entry();
+        object["spec"]["ports"][0]["number"] = json!(number);
+        let violations = istio.check(&object);
+        assert!(!violations.is_empty(), "port {number} accepted");
+        assert!(
+            violations.iter().all(|v| v.path == "spec.ports[0].number"),
+            "port {number}: {violations:#?}"
+        );
+    }
+}
+
+#[test]
+fn duplicate_port_numbers_fail() {
+    let Some(istio) = istio() else { return };
+    let mut object = valid_service_entry();
+    object["spec"]["ports"] = json!([
+        {"number": 443, "name": "https", "protocol": "TLS"},
+        {"number": 443, "name": "https-2", "protocol": "TLS"}
+    ]);
+    let violations = istio.check(&object);
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.rule == ViolationKind::Cel && v.path == "spec.ports"),
+        "{violations:#?}"
+    );
+}
+
+#[test]
+fn enum_violation_is_a_schema_error() {
+    let Some(istio) = istio() else { return };
+    let mut object = valid_service_entry();
+    object["spec"]["resolution"] = json!("SOMETIMES");
+    let violations = istio.check(&object);
+    let schema = only(&violations, ViolationKind::Schema);
+    assert_eq!(schema.len(), 1, "{violations:#?}");
+    assert_eq!(schema[0].path, "spec.resolution");
+}
+
+#[test]
+fn underscore_field_names_reach_cel_unescaped() {
+    // `jwks_uri` and `jwksUri` are both real fields; a rule allows at most one of them.
+    let Some(istio) = istio() else { return };
+    let mut object = json!({
+        "apiVersion": "security.istio.io/v1",
+        "kind": "RequestAuthentication",
+        "metadata": {"name": "jwt", "namespace": "foo"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "httpbin"}},
+            "jwtRules": [{"issuer": "issuer-foo", "jwks_uri": "https://example.com/jwks.json"}]
+        }
+    });
+    istio.assert_valid(&object);
+    object["spec"]["jwtRules"][0]["jwksUri"] = json!("https://example.com/other.json");
+    let violations = istio.check(&object);
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert_eq!(violations[0].rule, ViolationKind::Cel);
+    assert_eq!(violations[0].path, "spec.jwtRules[0]");
+}
+
+#[test]
+fn authorization_policy_v1beta1_passes() {
+    let Some(istio) = istio() else { return };
+    istio.assert_valid(&json!({
+        "apiVersion": "security.istio.io/v1beta1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {"name": "httpbin", "namespace": "foo"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "httpbin", "version": "v1"}},
+            "action": "ALLOW",
+            "rules": [{
+                "from": [{"source": {"principals": ["cluster.local/ns/default/sa/sleep"]}},
+                         {"source": {"namespaces": ["dev"]}}],
+                "to": [{"operation": {"methods": ["GET"], "paths": ["/info*"]}}],
+                "when": [{"key": "request.auth.claims[iss]", "values": ["https://accounts.google.com"]}]
+            }]
+        }
+    }));
+}
+
+#[test]
+fn authorization_policy_wildcard_label_fails_cel() {
+    let Some(istio) = istio() else { return };
+    let violations = istio.check(&json!({
+        "apiVersion": "security.istio.io/v1beta1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {"name": "httpbin", "namespace": "foo"},
+        "spec": {"selector": {"matchLabels": {"app": "http*"}}}
+    }));
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert_eq!(violations[0].rule, ViolationKind::Cel);
+    assert_eq!(violations[0].path, "spec.selector.matchLabels.app");
+}
+
+#[test]
+fn metadata_names_follow_the_api_server_rules() {
+    let Some(istio) = istio() else { return };
+    let mut object = valid_destination_rule();
+    object["metadata"] = json!({
+        "name": "Reviews",
+        "namespace": "book.info",
+        "labels": {"bad key": "x", "app": "-bad-"}
+    });
+    let violations = istio.check(&object);
+    let paths: Vec<&str> = violations.iter().map(|v| v.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        vec![
+            "metadata.labels",
+            "metadata.labels.app",
+            "metadata.name",
+            "metadata.namespace"
+        ],
+        "{violations:#?}"
+    );
+    assert!(violations.iter().all(|v| v.rule == ViolationKind::Schema));
+
+    object["metadata"] = json!({"namespace": "bookinfo"});
+    let violations = istio.check(&object);
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert_eq!(violations[0].path, "metadata.name");
+}
+
+#[test]
+fn null_of_a_non_nullable_field_is_pruned_not_rejected() {
+    let Some(istio) = istio() else { return };
+    let mut object = valid_destination_rule();
+    object["spec"]["trafficPolicy"]["tls"] = Value::Null;
+    istio.assert_valid(&object);
+}
+
+#[test]
+fn status_is_ignored_on_create() {
+    let Some(istio) = istio() else { return };
+    let mut object = valid_destination_rule();
+    object["status"] = json!({"observedGeneration": "not validated", "bogus": 1});
+    istio.assert_valid(&object);
+}
+
+#[test]
+fn the_1_30_3_bundle_lacks_fields_added_later() {
+    let (Some(master), Some(old)) = (CrdSet::istio(), CrdSet::istio_1_30_3()) else {
+        return;
+    };
+    let mut object = valid_destination_rule();
+    object["spec"]["trafficPolicy"]["retryBudget"] =
+        json!({"percent": 20, "budgetInterval": "10s"});
+    master.assert_valid(&object);
+    let violations = old.check(&object);
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert_eq!(violations[0].rule, ViolationKind::UnknownField);
+    assert_eq!(
+        violations[0].path,
+        "spec.trafficPolicy.retryBudget.budgetInterval"
+    );
+}
+
+fn namespace_offloading(spec: Value) -> Value {
+    let mut object = json!({
+        "apiVersion": "offloading.liqo.io/v1beta1",
+        "kind": "NamespaceOffloading",
+        "metadata": {"name": "offloading", "namespace": "apps"},
+    });
+    object["spec"] = spec;
+    object
+}
+
+#[test]
+fn liqo_namespace_offloading_valid_passes() {
+    let Some(liqo) = CrdSet::liqo() else { return };
+    liqo.assert_valid(&namespace_offloading(json!({
+        "namespaceMappingStrategy": "EnforceSameName",
+        "podOffloadingStrategy": "LocalAndRemote",
+        "clusterSelector": {"nodeSelectorTerms": [{
+            "matchExpressions": [{"key": "liqo.io/remote-cluster-id", "operator": "In", "values": ["east"]}]
+        }]}
+    })));
+}
+
+#[test]
+fn liqo_unknown_pod_offloading_strategy_fails() {
+    let Some(liqo) = CrdSet::liqo() else { return };
+    let violations = liqo.check(&namespace_offloading(json!({
+        "podOffloadingStrategy": "Sometimes"
+    })));
+    let schema = only(&violations, ViolationKind::Schema);
+    assert_eq!(schema.len(), 1, "{violations:#?}");
+    assert_eq!(schema[0].path, "spec.podOffloadingStrategy");
+}
+
+#[test]
+fn istio_kinds_are_not_liqo_kinds() {
+    let Some(liqo) = CrdSet::liqo() else { return };
+    let violations = liqo.check(&valid_destination_rule());
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert_eq!(violations[0].rule, ViolationKind::NotServed);
+}
