@@ -64,6 +64,11 @@ macro_rules! istio_resources {
                 match self { $(Self::$Kind(o) => &mut o.metadata),+ }
             }
 
+            /// Checks the object the way Istio's admission webhook does.
+            pub fn validate(&self) -> crate::validate::Report {
+                match self { $(Self::$Kind(o) => crate::validate::Validate::validate(o)),+ }
+            }
+
             /// The function that reads a document of this group and kind, if it is one we model.
             #[allow(clippy::result_large_err, reason = "see crate::read")]
             pub(crate) fn reader_for(

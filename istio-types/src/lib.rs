@@ -63,6 +63,8 @@ pub mod primitives;
 #[cfg(feature = "resources")]
 mod any;
 #[cfg(feature = "resources")]
+pub mod common;
+#[cfg(feature = "resources")]
 pub mod networking;
 #[cfg(feature = "resources")]
 pub mod read;
@@ -72,6 +74,8 @@ pub(crate) mod resource;
 pub mod security;
 #[cfg(feature = "resources")]
 pub(crate) mod strict;
+#[cfg(feature = "resources")]
+pub mod validate;
 #[cfg(feature = "resources")]
 pub mod write;
 

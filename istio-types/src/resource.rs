@@ -255,6 +255,13 @@ macro_rules! istio_object {
             }
         }
 
+        impl $crate::validate::Validate for $Kind {
+            fn validate_at(&self, path: &str, report: &mut $crate::validate::Report) {
+                $crate::validate::metadata(&self.metadata, &$crate::validate::join(path, "metadata"), report);
+                self.spec.validate_at(&$crate::validate::join(path, "spec"), report);
+            }
+        }
+
         #[cfg(feature = "kube")]
         impl ::kube::Resource for $Kind {
             /// The served version to talk to; defaults to the storage version.

@@ -49,6 +49,25 @@ pub struct WorkloadEntrySpec {
     pub service_account: Option<String>,
 }
 
+impl crate::validate::Validate for WorkloadEntrySpec {
+    fn validate_at(&self, path: &str, report: &mut crate::validate::Report) {
+        use crate::validate::join;
+        // Istio: an entry needs an address unless it names a network (then it is reached
+        // through that network's gateway).
+        match (self.address.as_deref(), self.network.as_deref()) {
+            (None | Some(""), None | Some("")) => report.error(
+                join(path, "address"),
+                "address is required (or set network)",
+            ),
+            (None | Some(""), Some(_)) => report.warning(
+                join(path, "address"),
+                "address is unset with network populated; this may be a cross-network endpoint",
+            ),
+            _ => {}
+        }
+    }
+}
+
 istio_object! {
     /// A `networking.istio.io` WorkloadEntry: a non-Kubernetes workload registered in the mesh.
     ///

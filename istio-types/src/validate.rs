@@ -1,0 +1,173 @@
+//! Istio's admission rules, offline.
+//!
+//! [`Validate`] is implemented by every kind and by the types inside them. A check collects
+//! every problem into a [`Report`] as `(severity, field path, message)`, kept apart the way
+//! Istio's webhook keeps them: an *error* is a document Istio rejects, a *warning* one it
+//! accepts but that will not do what it says (a deprecated field it ignores, failover without
+//! outlier detection).
+
+use std::fmt;
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// Istio accepts it, but it will not behave as written.
+    Warning,
+    /// Istio rejects it.
+    Error,
+}
+
+impl Severity {
+    /// `"error"` or `"warning"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem: where it is and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Finding {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The field path from the object's root, e.g. `spec.trafficPolicy.loadBalancer`.
+    pub path: String,
+    /// What is wrong, with the bad value and what is allowed.
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.severity, self.path, self.message)
+    }
+}
+
+/// Every finding of one check, in the order they were found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// The findings.
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// An empty report.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records an error at `path`.
+    pub fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.findings.push(Finding {
+            severity: Severity::Error,
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Records a warning at `path`.
+    pub fn warning(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.findings.push(Finding {
+            severity: Severity::Warning,
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    /// True when nothing at all was found.
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// True when there is at least one error.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// The errors.
+    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+    }
+
+    /// The warnings.
+    pub fn warnings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+    }
+}
+
+/// Something Istio's admission webhook checks.
+pub trait Validate {
+    /// Checks `self`, found at field path `path` (e.g. `spec.trafficPolicy`), into `report`.
+    fn validate_at(&self, path: &str, report: &mut Report);
+
+    /// Checks `self` as a whole object (or at the root) and returns what was found.
+    fn validate(&self) -> Report {
+        let mut report = Report::new();
+        self.validate_at("", &mut report);
+        report
+    }
+}
+
+/// Joins a path and a field name: `join("spec", "host") == "spec.host"`, `join("", "spec") == "spec"`.
+pub fn join(path: &str, field: &str) -> String {
+    if path.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{path}.{field}")
+    }
+}
+
+/// A path to a list item: `index("spec.hosts", 2) == "spec.hosts[2]"`.
+pub fn index(path: &str, i: usize) -> String {
+    format!("{path}[{i}]")
+}
+
+/// A path to a map entry: `key("spec.ports", "http") == "spec.ports[http]"`.
+pub fn key(path: &str, k: &str) -> String {
+    format!("{path}[{k}]")
+}
+
+/// What the API server requires of every namespaced object's metadata: a name that is a
+/// DNS-1123 subdomain (at most 253 characters of `a-z`, `0-9`, `-` and `.`, starting and ending
+/// alphanumeric) and, when given, a namespace that is a DNS-1123 label.
+pub fn metadata(
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    path: &str,
+    report: &mut Report,
+) {
+    match (&meta.name, &meta.generate_name) {
+        (Some(name), _) => {
+            if !is_dns1123_subdomain(name) {
+                report.error(join(path, "name"), format!("{name:?} is not a valid name: use at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"));
+            }
+        }
+        (None, Some(_)) => {}
+        (None, None) => report.error(join(path, "name"), "a name is required"),
+    }
+    if let Some(ns) = &meta.namespace
+        && crate::primitives::Dns1123Label::new(ns.as_str()).is_err()
+    {
+        {
+            report.error(join(path, "namespace"), format!("{ns:?} is not a valid namespace: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"));
+        }
+    }
+}
+
+/// RFC 1123 subdomain, as Kubernetes checks object names.
+pub fn is_dns1123_subdomain(s: &str) -> bool {
+    s.len() <= 253
+        && !s.is_empty()
+        && s.split('.')
+            .all(|l| crate::primitives::Dns1123Label::new(l).is_ok())
+}
