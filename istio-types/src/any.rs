@@ -64,6 +64,17 @@ macro_rules! istio_resources {
                 match self { $(Self::$Kind(o) => &mut o.metadata),+ }
             }
 
+            /// The JSON Schema of the object type of `kind` (e.g. `"DestinationRule"`), if modeled.
+            #[cfg(feature = "schemars")]
+            pub fn json_schema_for(kind: &str) -> Option<schemars::Schema> {
+                $(
+                    if kind == <$path as IstioObject>::KIND {
+                        return Some(schemars::schema_for!($path));
+                    }
+                )+
+                None
+            }
+
             /// Checks the object the way Istio's admission webhook does.
             pub fn validate(&self) -> crate::validate::Report {
                 match self { $(Self::$Kind(o) => crate::validate::Validate::validate(o)),+ }
