@@ -419,3 +419,60 @@ fn istio_kinds_are_not_liqo_kinds() {
     assert_eq!(violations.len(), 1, "{violations:#?}");
     assert_eq!(violations[0].rule, ViolationKind::NotServed);
 }
+
+#[test]
+fn map_key_rules_run_over_every_key() {
+    let Some(istio) = istio() else { return };
+    let mut object = valid_service_entry();
+    object["spec"]["endpoints"][0]["ports"] = json!({"https": 443, "bad_name!": 8443});
+    let violations = istio.check(&object);
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert_eq!(violations[0].rule, ViolationKind::Cel);
+    assert_eq!(violations[0].path, "spec.endpoints[0].ports");
+    assert!(
+        violations[0].message.contains("key.matches"),
+        "{}",
+        violations[0]
+    );
+}
+
+#[test]
+fn go_duration_spellings_that_istio_accepts() {
+    let Some(istio) = istio() else { return };
+    for (interval, ok) in [
+        ("1ms", true),
+        ("1.5h", true),
+        ("1h30m", true),
+        ("2m0.5s", true),
+        ("0.5ms", false),
+        ("999us", false),
+        ("-1s", false),
+        ("10", false),
+        ("10 s", false),
+    ] {
+        let mut object = valid_destination_rule();
+        object["spec"]["trafficPolicy"]["outlierDetection"]["interval"] = json!(interval);
+        let violations = istio.check(&object);
+        assert_eq!(violations.is_empty(), ok, "{interval}: {violations:#?}");
+    }
+}
+
+#[test]
+fn byte_format_is_checked_like_the_api_server() {
+    let Some(istio) = istio() else { return };
+    let mut object = json!({
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "teapot", "namespace": "bookinfo"},
+        "spec": {
+            "hosts": ["teapot.bookinfo.svc.cluster.local"],
+            "http": [{"directResponse": {"status": 418, "body": {"bytes": "aGVsbG8="}}}]
+        }
+    });
+    istio.assert_valid(&object);
+    object["spec"]["http"][0]["directResponse"]["body"]["bytes"] = json!("not base64!");
+    let violations = istio.check(&object);
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert_eq!(violations[0].rule, ViolationKind::Schema);
+    assert_eq!(violations[0].path, "spec.http[0].directResponse.body.bytes");
+}
