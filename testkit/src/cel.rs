@@ -20,8 +20,13 @@ use crate::schema::join;
 
 thread_local! {
     /// The Kubernetes CEL environment: the `cel` crate's standard functions plus kube-cel's
-    /// Kubernetes libraries. Built once per thread (registration is not free).
-    static BASE: Context<'static> = Context::default().with_all();
+    /// Kubernetes libraries, with `duration()` replaced by Go's grammar. Built once per thread
+    /// (registration is not free).
+    static BASE: Context<'static> = {
+        let mut ctx = Context::default().with_all();
+        ctx.add_function("duration", crate::duration::cel_duration);
+        ctx
+    };
 }
 
 /// CEL reserved words the API server escapes as `__word__`.
@@ -356,7 +361,7 @@ fn to_cel(value: &Value, node: Option<&Node>) -> Cel {
             let s = Arc::new(s.clone());
             let converted = match node.map_or(Format::Plain, |n| n.format) {
                 Format::DateTime => kube_cel::cel::functions::timestamp(s.clone()).ok(),
-                Format::Duration => kube_cel::cel::functions::duration(s.clone()).ok(),
+                Format::Duration => crate::duration::to_value(&s).ok(),
                 Format::Plain => None,
             };
             converted.unwrap_or(Cel::String(s))

@@ -49,6 +49,8 @@
 //!    `/` → `__slash__`, CEL keywords → `__kw__`; a single `_` is **not** escaped). Like the API
 //!    server, CEL rules are not run when the schema step found a type, required, enum,
 //!    too-long or too-many error; a single `Cel` violation at the root says so.
+//!    `duration()` follows Go's `time.ParseDuration` exactly (the `cel` crate's own parser
+//!    accepts `1e3s`, `1h-1m` and trailing garbage, which the API server rejects).
 //!    `messageExpression` and `fieldPath` are honoured. Transition rules (those using
 //!    `oldSelf`) are skipped: we only check creates.
 //!
@@ -63,7 +65,6 @@
 //!   registration (rules are parsed, and every function they call must exist).
 //! - No defaulting except what the CEL step needs (schema defaults are not applied before the
 //!   schema step; none of Istio's CRDs declare defaults).
-//! - CEL `duration()` parses with the `cel` crate, which (unlike Go) rejects a leading `+`.
 //! - `metadata`: `ownerReferences`, `finalizers`, `managedFields` and timestamps are not
 //!   validated; `metadata.name` rules declared in a CRD's schema are ignored.
 //! - Error messages are the `jsonschema` crate's, not the API server's wording; paths use the
@@ -86,6 +87,7 @@
 
 mod cel;
 mod crd;
+mod duration;
 mod formats;
 mod meta;
 mod schema;

@@ -449,6 +449,11 @@ fn go_duration_spellings_that_istio_accepts() {
         ("-1s", false),
         ("10", false),
         ("10 s", false),
+        ("5m junk", false),
+        ("1e3s", false),
+        ("1h-1m", false),
+        ("1000\u{b5}s", true),
+        ("+2s", true),
     ] {
         let mut object = valid_destination_rule();
         object["spec"]["trafficPolicy"]["outlierDetection"]["interval"] = json!(interval);
