@@ -375,6 +375,19 @@ impl CrdSet {
         out
     }
 
+    /// Parses a YAML stream (one or more `---`-separated objects) and checks each document
+    /// with [`CrdSet::check`]; empty documents are skipped. The outer error is a YAML syntax
+    /// error.
+    pub fn check_yaml(&self, yaml: &str) -> Result<Vec<Vec<Violation>>, String> {
+        let docs: Vec<Value> =
+            serde_saphyr::from_multiple(yaml).map_err(|err| format!("invalid YAML: {err}"))?;
+        Ok(docs
+            .iter()
+            .filter(|doc| !doc.is_null())
+            .map(|doc| self.check(doc))
+            .collect())
+    }
+
     /// Like [`CrdSet::check`], but panics listing every violation (one per line) unless there
     /// are none.
     ///

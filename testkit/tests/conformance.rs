@@ -481,3 +481,88 @@ fn byte_format_is_checked_like_the_api_server() {
     assert_eq!(violations[0].rule, ViolationKind::Schema);
     assert_eq!(violations[0].path, "spec.http[0].directResponse.body.bytes");
 }
+
+#[test]
+fn wasm_plugin_url_scheme_rule() {
+    let Some(istio) = istio() else { return };
+    let plugin = |url: &str| {
+        json!({
+            "apiVersion": "extensions.istio.io/v1alpha1",
+            "kind": "WasmPlugin",
+            "metadata": {"name": "openid", "namespace": "istio-ingress"},
+            "spec": {"selector": {"matchLabels": {"istio": "ingressgateway"}}, "url": url}
+        })
+    };
+    for url in [
+        "oci://ghcr.io/istio/openid:1.0",
+        "https://example.com/openid.wasm",
+        "file:///opt/filters/openid.wasm",
+        "ghcr.io/istio/openid:1.0",
+    ] {
+        istio.assert_valid(&plugin(url));
+    }
+    let violations = istio.check(&plugin("ftp://example.com/openid.wasm"));
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert_eq!(violations[0].rule, ViolationKind::Cel);
+    assert_eq!(violations[0].path, "spec.url");
+}
+
+#[test]
+fn peer_authentication_port_keys_are_parsed_as_ints() {
+    let Some(istio) = istio() else { return };
+    let mut object = json!({
+        "apiVersion": "security.istio.io/v1",
+        "kind": "PeerAuthentication",
+        "metadata": {"name": "ports", "namespace": "foo"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "finance"}},
+            "mtls": {"mode": "STRICT"},
+            "portLevelMtls": {"8080": {"mode": "DISABLE"}}
+        }
+    });
+    istio.assert_valid(&object);
+    object["spec"]["portLevelMtls"] = json!({"70000": {"mode": "DISABLE"}});
+    let violations = istio.check(&object);
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert_eq!(violations[0].path, "spec.portLevelMtls");
+    // Port-level settings need a workload selector.
+    object["spec"]["portLevelMtls"] = json!({"8080": {"mode": "DISABLE"}});
+    object["spec"]
+        .as_object_mut()
+        .expect("spec is an object")
+        .remove("selector");
+    let violations = istio.check(&object);
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert_eq!(violations[0].rule, ViolationKind::Cel);
+    assert_eq!(violations[0].path, "spec");
+}
+
+#[test]
+fn yaml_streams_keep_yaml_types() {
+    let Some(istio) = istio() else { return };
+    let yaml = r"
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: api, namespace: bookinfo}
+spec:
+  hosts: [api.example.com]
+  ports: [{number: 443, name: https, protocol: TLS}]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: api, namespace: bookinfo}
+spec:
+  hosts: [api.example.com]
+  ports: [{number: '443', name: https, protocol: TLS}]
+  resolution: DNS
+";
+    let results = istio.check_yaml(yaml).expect("valid YAML");
+    assert_eq!(results.len(), 2);
+    assert!(results[0].is_empty(), "{:#?}", results[0]);
+    // A quoted number is a string to the API server.
+    assert_eq!(results[1].len(), 2, "{:#?}", results[1]);
+    assert_eq!(results[1][0].rule, ViolationKind::Schema);
+    assert_eq!(results[1][0].path, "spec.ports[0].number");
+    assert!(istio.check_yaml("a: [").is_err());
+}
