@@ -566,3 +566,160 @@ spec:
     assert_eq!(results[1][0].path, "spec.ports[0].number");
     assert!(istio.check_yaml("a: [").is_err());
 }
+
+/// Each row: a change to a valid object, and the path of the one CEL violation it must cause
+/// (`None`: still valid). Covers the rule families of the kinds meshfed renders.
+#[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one table of cases reads best in one place"
+)]
+fn rule_families_of_rendered_kinds() {
+    let Some(istio) = istio() else { return };
+    let gateway = json!({
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": "cross-network", "namespace": "istio-system"},
+        "spec": {
+            "selector": {"istio": "eastwestgateway"},
+            "servers": [{
+                "port": {"number": 15443, "name": "tls", "protocol": "TLS"},
+                "tls": {"mode": "AUTO_PASSTHROUGH"},
+                "hosts": ["*.local"]
+            }]
+        }
+    });
+    let workload_entry = json!({
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "WorkloadEntry",
+        "metadata": {"name": "vm-1", "namespace": "vm"},
+        "spec": {"address": "10.0.0.1", "ports": {"http": 8080}, "labels": {"app": "vm"}, "network": "net-2"}
+    });
+    let service_entry = valid_service_entry();
+    let rows: Vec<(&str, &Value, fn(&mut Value), Option<&str>)> = vec![
+        ("gateway valid", &gateway, |_| {}, None),
+        (
+            "gateway credentialName + credentialNames",
+            &gateway,
+            |o| {
+                o["spec"]["servers"][0]["tls"] =
+                    json!({"mode": "SIMPLE", "credentialName": "a", "credentialNames": ["b"]});
+            },
+            Some("spec.servers[0].tls"),
+        ),
+        ("workload entry valid", &workload_entry, |_| {}, None),
+        (
+            "workload entry without address or network",
+            &workload_entry,
+            |o| {
+                let spec = o["spec"].as_object_mut().expect("object");
+                spec.remove("address");
+                spec.remove("network");
+            },
+            Some("spec"),
+        ),
+        (
+            "workload entry network only",
+            &workload_entry,
+            |o| {
+                o["spec"].as_object_mut().expect("object").remove("address");
+            },
+            None,
+        ),
+        (
+            "workload entry UDS with ports",
+            &workload_entry,
+            |o| {
+                o["spec"]["address"] = json!("unix:///var/run/app.sock");
+            },
+            Some("spec"),
+        ),
+        (
+            "workload entry relative UDS",
+            &workload_entry,
+            |o| {
+                o["spec"]["address"] = json!("unix://run/app.sock");
+                o["spec"].as_object_mut().expect("object").remove("ports");
+            },
+            Some("spec.address"),
+        ),
+        (
+            "workload entry UDS dir",
+            &workload_entry,
+            |o| {
+                o["spec"]["address"] = json!("unix:///var/run/");
+                o["spec"].as_object_mut().expect("object").remove("ports");
+            },
+            Some("spec.address"),
+        ),
+        (
+            "service entry wildcard host",
+            &service_entry,
+            |o| {
+                o["spec"]["hosts"] = json!(["*"]);
+            },
+            Some("spec.hosts[0]"),
+        ),
+        (
+            "service entry NONE with endpoints",
+            &service_entry,
+            |o| {
+                o["spec"]["resolution"] = json!("NONE");
+            },
+            Some("spec"),
+        ),
+        (
+            "service entry CIDR with DNS",
+            &service_entry,
+            |o| {
+                o["spec"]["addresses"] = json!(["240.0.0.0/16"]);
+            },
+            Some("spec"),
+        ),
+        (
+            "service entry CIDR with STATIC",
+            &service_entry,
+            |o| {
+                o["spec"]["addresses"] = json!(["240.0.0.0/16"]);
+                o["spec"]["resolution"] = json!("STATIC");
+                o["spec"]["endpoints"] = json!([{"address": "240.0.0.1"}]);
+            },
+            None,
+        ),
+        (
+            "service entry DNS_ROUND_ROBIN two endpoints",
+            &service_entry,
+            |o| {
+                o["spec"]["resolution"] = json!("DNS_ROUND_ROBIN");
+                o["spec"]["endpoints"] =
+                    json!([{"address": "a.example.com"}, {"address": "b.example.com"}]);
+            },
+            Some("spec"),
+        ),
+        (
+            "service entry endpoint port 0",
+            &service_entry,
+            |o| {
+                o["spec"]["endpoints"][0]["ports"]["https"] = json!(0);
+            },
+            Some("spec.endpoints[0].ports.https"),
+        ),
+    ];
+    for (name, base, edit, expected) in rows {
+        let mut object = base.clone();
+        edit(&mut object);
+        let violations = istio.check(&object);
+        match expected {
+            None => assert!(violations.is_empty(), "{name}: {violations:#?}"),
+            Some(path) => {
+                assert_eq!(violations.len(), 1, "{name}: {violations:#?}");
+                assert_eq!(
+                    violations[0].rule,
+                    ViolationKind::Cel,
+                    "{name}: {violations:#?}"
+                );
+                assert_eq!(violations[0].path, path, "{name}: {violations:#?}");
+            }
+        }
+    }
+}
