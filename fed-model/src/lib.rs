@@ -94,7 +94,31 @@ pub use validate::{DEFAULT_CLUSTER_DOMAIN, DEFAULT_GATEWAY_PORT, Validated};
 /// field. Editors use it through a `# yaml-language-server: $schema=<file>` comment.
 pub fn json_schema() -> serde_json::Value {
     let schema = schemars::schema_for!(Federation);
-    serde_json::to_value(&schema).unwrap_or(serde_json::Value::Null)
+    let mut value = serde_json::to_value(&schema).unwrap_or(serde_json::Value::Null);
+    strip_rust_defaults(&mut value);
+    value
+}
+
+/// schemars records `Default::default()` of every field (`""`, `0`, `[]`) as the field's
+/// default; those are placeholders of the lenient reader, not document defaults (which the
+/// descriptions state). Editors would offer them, so drop them.
+fn strip_rust_defaults(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Object(properties)) = map.get_mut("properties") {
+                for property in properties.values_mut() {
+                    if let serde_json::Value::Object(p) = property {
+                        p.remove("default");
+                    }
+                }
+            }
+            for child in map.values_mut() {
+                strip_rust_defaults(child);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_rust_defaults),
+        _ => {}
+    }
 }
 
 impl Federation {

@@ -24,6 +24,7 @@ pub const KIND: &str = "Federation";
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 #[schemars(title = "Federation", rename = "Federation")]
+#[schemars(extend("required" = ["apiVersion", "kind", "metadata", "spec"]))]
 pub struct Federation {
     /// Always `meshfed.io/v1alpha1`.
     #[schemars(required, extend("const" = "meshfed.io/v1alpha1"))]
@@ -56,6 +57,7 @@ pub struct Source {
 /// `metadata`: the name that goes into the `meshfed.io/federation` label of every object.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+#[schemars(extend("required" = ["name"]))]
 pub struct Metadata {
     /// The federation's name, a DNS-1123 label (e.g. `apan-demo`).
     #[schemars(required, with = "Dns1123Label")]
@@ -71,6 +73,7 @@ pub struct Metadata {
 /// `spec`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+#[schemars(extend("required" = ["topology"]))]
 pub struct FederationSpec {
     /// The Istio release the clusters run.
     pub istio: IstioSpec,
@@ -120,6 +123,7 @@ pub struct MeshSpec {
 /// `spec.mesh.ca`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+#[schemars(extend("required" = ["dir"]))]
 pub struct CaSpec {
     /// Directory holding `root-cert.pem` and `<cluster>/{ca-cert,ca-key,cert-chain,root-cert}.pem`,
     /// relative to the document (`fedctl certs` makes them).
@@ -129,6 +133,7 @@ pub struct CaSpec {
 
 /// `spec.topology`: exactly one of the two fields.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("minProperties" = 1, "maxProperties" = 1))]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct TopologySpec {
     /// Peer-to-peer federation (APAN): every cluster runs its own Istio control plane and
@@ -144,6 +149,7 @@ pub struct TopologySpec {
 /// `spec.topology.peerToPeer`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+#[schemars(extend("required" = ["peers"]))]
 pub struct PeerToPeerSpec {
     /// The peers, at least two.
     #[schemars(required)]
@@ -153,6 +159,7 @@ pub struct PeerToPeerSpec {
 /// A peer cluster.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+#[schemars(extend("required" = ["name", "locality", "gateway"]))]
 pub struct PeerSpec {
     /// The cluster's name, a DNS-1123 label, unique in the federation.
     #[schemars(required, with = "Dns1123Label")]
@@ -174,6 +181,7 @@ pub struct PeerSpec {
 /// A cluster's ingress gateway.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+#[schemars(extend("required" = ["address"]))]
 pub struct GatewaySpec {
     /// IP address of the gateway. Overflow targets need an IP: Istio only merges static IP
     /// endpoints into a service; a DNS name becomes a separate DNS cluster.
@@ -191,6 +199,7 @@ pub struct GatewaySpec {
 /// `spec.topology.consumerProvider`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+#[schemars(extend("required" = ["consumer", "providers"]))]
 pub struct ConsumerProviderSpec {
     /// The consumer cluster, which runs the Istio control plane and from which everything is
     /// applied.
@@ -204,6 +213,7 @@ pub struct ConsumerProviderSpec {
 /// The LIQO consumer cluster.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+#[schemars(extend("required" = ["name", "locality"]))]
 pub struct ConsumerSpec {
     /// The cluster's name (and LIQO cluster ID), a DNS-1123 label.
     #[schemars(required, with = "Dns1123Label")]
@@ -223,6 +233,7 @@ pub struct ConsumerSpec {
 /// A LIQO provider cluster.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+#[schemars(extend("required" = ["name", "locality"]))]
 pub struct ProviderSpec {
     /// The cluster's name (and LIQO cluster ID), a DNS-1123 label.
     #[schemars(required, with = "Dns1123Label")]
@@ -257,6 +268,7 @@ pub struct ProviderResourcesSpec {
 /// A service of the federation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+#[schemars(extend("required" = ["name", "ports"]))]
 pub struct ServiceSpec {
     /// The service's name, a DNS-1123 label.
     #[schemars(required, with = "Dns1123Label")]
@@ -296,6 +308,7 @@ pub struct ServiceSpec {
 /// A service port.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+#[schemars(extend("required" = ["name", "number", "protocol"]))]
 pub struct PortSpec {
     /// Port name (an Istio port name, e.g. `http`); ServiceEntries and WorkloadEntries match
     /// ports by it.
@@ -316,6 +329,7 @@ pub struct PortSpec {
 /// The workload meshfed renders for a service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+#[schemars(extend("required" = ["image"]))]
 pub struct WorkloadSpec {
     /// Container image.
     #[schemars(required)]
@@ -334,6 +348,7 @@ pub struct WorkloadSpec {
 /// HPA settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+#[schemars(extend("required" = ["maxReplicas"]))]
 pub struct AutoscalingSpec {
     /// At least 1 (default 1).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -366,6 +381,7 @@ pub struct ResourcesSpec {
 /// Expose a service through the ingress gateways.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+#[schemars(extend("required" = ["path"]))]
 pub struct IngressSpec {
     /// URI prefix routed to the service, e.g. `/echo`.
     #[schemars(required, regex(pattern = r"^/\S*$"))]
@@ -376,6 +392,7 @@ pub struct IngressSpec {
 /// over to the peers in `to`, in order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+#[schemars(extend("required" = ["from", "to"]))]
 pub struct OverflowSpec {
     /// The peer whose clients overflow.
     #[schemars(required, with = "Dns1123Label")]

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name)
 }
 
 #[test]
@@ -14,6 +16,10 @@ fn examples_validate_without_warnings() {
         let validated = fed_model::from_yaml_str(&text, Some(&path))
             .and_then(|f| f.validate(path.parent()))
             .unwrap_or_else(|report| panic!("{name}:\n{report}"));
-        assert!(validated.warnings.is_empty(), "{name}: {:?}", validated.warnings);
+        assert!(
+            validated.warnings.is_empty(),
+            "{name}: {:?}",
+            validated.warnings
+        );
     }
 }
