@@ -567,6 +567,9 @@ spec:
     assert!(istio.check_yaml("a: [").is_err());
 }
 
+/// A table row: name, base object, edit, path of the single expected CEL violation.
+type Row<'a> = (&'a str, &'a Value, fn(&mut Value), Option<&'a str>);
+
 /// Each row: a change to a valid object, and the path of the one CEL violation it must cause
 /// (`None`: still valid). Covers the rule families of the kinds meshfed renders.
 #[test]
@@ -596,7 +599,7 @@ fn rule_families_of_rendered_kinds() {
         "spec": {"address": "10.0.0.1", "ports": {"http": 8080}, "labels": {"app": "vm"}, "network": "net-2"}
     });
     let service_entry = valid_service_entry();
-    let rows: Vec<(&str, &Value, fn(&mut Value), Option<&str>)> = vec![
+    let rows: Vec<Row<'_>> = vec![
         ("gateway valid", &gateway, |_| {}, None),
         (
             "gateway credentialName + credentialNames",
