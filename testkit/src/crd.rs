@@ -357,8 +357,11 @@ impl CrdSet {
             map.remove("status");
         }
         schema::prune(raw, &mut pruned, &mut out);
-        crate::meta::check(&pruned, crd.namespaced, &mut out);
-        let blocking = compiled.json_schema.validate(&pruned, &mut out);
+        let mut meta = Vec::new();
+        crate::meta::check(&pruned, crd.namespaced, &mut meta);
+        let meta_blocking = meta.iter().any(crate::meta::is_blocking);
+        out.append(&mut meta);
+        let blocking = compiled.json_schema.validate(&pruned, &mut out) || meta_blocking;
         schema::check_list_types(raw, &pruned, &mut out);
         if blocking {
             out.push(Violation::new(

@@ -30,6 +30,16 @@ fn schema(path: &str, message: impl Into<String>) -> Violation {
     Violation::new(ViolationKind::Schema, path, message)
 }
 
+/// Whether a violation from [`check`] is one the API server treats as blocking CEL evaluation
+/// (required, type, too long). Every message built here starts with the API server's error
+/// type, so the prefix says which it is.
+pub(crate) fn is_blocking(violation: &Violation) -> bool {
+    ["Required value", "must be ", "Too long"]
+        .iter()
+        .any(|prefix| violation.message.starts_with(prefix))
+}
+
+/// Checks `metadata` as ObjectMeta.
 pub(crate) fn check(object: &Value, namespaced: bool, out: &mut Vec<Violation>) {
     let Some(meta) = object.get("metadata") else {
         out.push(schema(

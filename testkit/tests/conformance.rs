@@ -339,10 +339,13 @@ fn metadata_names_follow_the_api_server_rules() {
     );
     assert!(violations.iter().all(|v| v.rule == ViolationKind::Schema));
 
+    // A missing name is a Required error: like the API server, CEL is then not run.
     object["metadata"] = json!({"namespace": "bookinfo"});
     let violations = istio.check(&object);
-    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert_eq!(violations.len(), 2, "{violations:#?}");
     assert_eq!(violations[0].path, "metadata.name");
+    assert_eq!(violations[0].rule, ViolationKind::Schema);
+    assert_eq!(violations[1].rule, ViolationKind::Cel);
 }
 
 #[test]
