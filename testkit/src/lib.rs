@@ -52,23 +52,36 @@
 //!    `duration()` follows Go's `time.ParseDuration` exactly (the `cel` crate's own parser
 //!    accepts `1e3s`, `1h-1m` and trailing garbage, which the API server rejects).
 //!    `messageExpression` and `fieldPath` are honoured. Transition rules (those using
-//!    `oldSelf`) are skipped: we only check creates.
+//!    `oldSelf`) are skipped: we only check creates. Every rule of the Istio (master and
+//!    1.30.3) and LIQO CRDs parses and uses only functions this environment defines; see
+//!    [`CrdSet::cel_rules`] and [`UNSUPPORTED_CEL_RULES`] (empty).
+//!
+//! Schemas are compiled once per distinct schema, on first use, and cached; a check then
+//! takes roughly 10–100 µs in a release build and up to about 0.6 ms in a debug build
+//! (`cargo run -p testkit --release --example check_timing`).
 //!
 //! # What it does not do (a real API server would)
 //!
 //! - No admission webhooks: Istio's own validating webhook (istiod) rejects more than the CRD
-//!   schema does (e.g. host names, regexes, semantic checks). Passing here is necessary, not
+//!   schema does (host names, regexes, semantic checks). Passing here is necessary, not
 //!   sufficient.
-//! - No updates: no `oldSelf`, no ratcheting, no immutable-field checks, no
-//!   `resourceVersion`/`generation`/`managedFields` handling.
-//! - No CEL cost budget and no per-rule cost estimate; no CEL type-checking at CRD
-//!   registration (rules are parsed, and every function they call must exist).
-//! - No defaulting except what the CEL step needs (schema defaults are not applied before the
-//!   schema step; none of Istio's CRDs declare defaults).
+//! - Creates only: no `oldSelf` (transition rules are skipped unless `optionalOldSelf`), no
+//!   ratcheting, no immutable fields, no `resourceVersion`/`generation`/`managedFields`.
+//! - No CEL cost budget or cost estimate, and no CEL type-checking when a CRD is registered
+//!   (each rule is parsed and every function and variable it uses must exist; a type mismatch
+//!   only shows up when the rule runs, as a `Cel` "evaluation error" violation).
+//! - No defaulting before the schema step (none of Istio's CRDs declare defaults; LIQO's do,
+//!   and they only matter to the CEL step, which sees the object as written).
+//! - kube-openapi quirks are not reproduced: its type check lets a zero value (`0`, `""`,
+//!   `false`) through on a `nullable` field of another type, and null values inside
+//!   `oneOf`/`anyOf` branches are checked against the branches here.
+//! - `x-kubernetes-embedded-resource` is not handled (no CRD we check uses it);
+//!   `x-kubernetes-validations` inside `allOf`/`anyOf`/`oneOf`/`not` are not evaluated (none
+//!   exist; [`CrdSet::cel_rules`] would report them as unsupported).
 //! - `metadata`: `ownerReferences`, `finalizers`, `managedFields` and timestamps are not
-//!   validated; `metadata.name` rules declared in a CRD's schema are ignored.
+//!   validated; `metadata.name` constraints declared in a CRD's own schema are ignored.
 //! - Error messages are the `jsonschema` crate's, not the API server's wording; paths use the
-//!   API server's form (`spec.servers[0].port.number`).
+//!   API server's form (`spec.servers[0].port.number`, map keys as `.key`).
 //!
 //! # Example
 //!
