@@ -729,3 +729,43 @@ fn rule_families_of_rendered_kinds() {
         }
     }
 }
+
+#[test]
+fn bad_input_is_reported_not_panicked_on() {
+    let Some(istio) = istio() else { return };
+    let base = valid_destination_rule();
+    let mut cases = vec![
+        json!(42),
+        json!(null),
+        json!([]),
+        json!({"apiVersion": 1, "kind": "DestinationRule"}),
+        json!({"apiVersion": "networking.istio.io/v1", "kind": ["DestinationRule"]}),
+    ];
+    let edits: [fn(&mut Value); 9] = [
+        |o| o["metadata"] = json!("x"),
+        |o| o["metadata"]["labels"] = json!(["a"]),
+        |o| o["metadata"]["annotations"] = json!({"a": 1}),
+        |o| o["spec"] = json!("x"),
+        |o| o["spec"]["subsets"] = json!({"name": "v1"}),
+        |o| o["spec"]["subsets"][0] = json!(7),
+        |o| o["spec"]["trafficPolicy"]["outlierDetection"]["interval"] = json!({"a": "5m"}),
+        |o| o["spec"]["trafficPolicy"]["outlierDetection"]["interval"] = json!(5),
+        |o| {
+            o["spec"]["trafficPolicy"]["loadBalancer"]["consistentHash"] =
+                json!({"minimumRingSize": 1e30});
+        },
+    ];
+    for edit in edits {
+        let mut object = base.clone();
+        edit(&mut object);
+        cases.push(object);
+    }
+    for case in cases {
+        let violations = istio.check(&case);
+        assert!(!violations.is_empty(), "accepted: {case}");
+        assert!(
+            violations.iter().all(|v| !v.message.is_empty()),
+            "{violations:#?}"
+        );
+    }
+}
