@@ -1,1 +1,97 @@
-//! Renders a validated Federation into per-cluster bundles.
+//! Renders a validated meshfed Federation into per-cluster bundles of Kubernetes and Istio
+//! objects.
+//!
+//! The APAN study federated clusters by hand: in every cluster a cross-network Gateway, and in
+//! each cluster whose clients may overflow, the remote peers' gateways added as extra endpoints
+//! of the local service, with a DestinationRule whose connection-pool limits and outlier
+//! detection push traffic over to them. This crate writes those objects for any number of
+//! peers and services, for the Istio release the federation targets, so nobody hand-edits YAML
+//! per cluster.
+//!
+//! Rendering is pure: the same [`ValidatedFederation`](fed_model::ValidatedFederation) gives
+//! the same bytes, with no clock, no randomness and no I/O but reading the CA files
+//! `mesh.ca.dir` points at. Certificates are made separately, by [`certs::generate`].
+
+pub mod bundle;
+pub mod certs;
+mod consumer_provider;
+mod istio;
+pub mod k8s;
+pub mod labels;
+pub mod liqo;
+pub mod output;
+mod p2p;
+
+use std::collections::BTreeMap;
+
+use fed_model::{Cluster, Topology, ValidatedFederation};
+
+pub use bundle::{AuxFile, Bundle, Object};
+pub use output::OutputFile;
+pub use p2p::{CROSS_NETWORK_GATEWAY, ISTIO_SYSTEM};
+
+/// Renders every cluster's bundle, in the document's cluster order (for consumerProvider: the
+/// consumer first).
+///
+/// ```
+/// let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/apan.yaml")).unwrap();
+/// let fed = fed_model::from_yaml_str(&text, None).unwrap();
+/// let validated = fed.validate(None).unwrap().federation;
+/// let bundles = fed_render::render(&validated).unwrap();
+/// assert_eq!(bundles.len(), 2);
+/// assert!(bundles[0].get("DestinationRule", "default", "echo").is_some());
+/// ```
+pub fn render(fed: &ValidatedFederation) -> Result<Vec<Bundle>, RenderError> {
+    let mut bundles = match fed.topology() {
+        Topology::PeerToPeer { peers } => peers
+            .iter()
+            .map(|p| Ok(p2p::render_peer(fed, p, cacerts(fed, p)?)))
+            .collect::<Result<Vec<_>, _>>()?,
+        Topology::ConsumerProvider { .. } => consumer_provider::render(fed)?,
+    };
+    for b in &mut bundles {
+        let labels = labels::ownership(fed.name().as_str(), &b.cluster);
+        for o in &mut b.objects {
+            o.metadata_mut()
+                .labels
+                .get_or_insert_with(BTreeMap::new)
+                .extend(labels.clone());
+        }
+        b.objects.sort_by_cached_key(Object::sort_key);
+    }
+    Ok(bundles)
+}
+
+/// The cluster's `cacerts` Secret from `mesh.ca.dir`, when set.
+fn cacerts(fed: &ValidatedFederation, cluster: &Cluster) -> Result<Option<Object>, RenderError> {
+    let Some(dir) = fed.mesh().ca_dir() else {
+        return Ok(None);
+    };
+    let mut files = BTreeMap::new();
+    for name in k8s::CACERTS_FILES {
+        let path = dir.join(cluster.name().as_str()).join(name);
+        let bytes = std::fs::read(&path).map_err(|source| RenderError::CaFile { path, source })?;
+        files.insert(name.to_owned(), bytes);
+    }
+    Ok(Some(Object::Secret(k8s::cacerts(files))))
+}
+
+/// Rendering failed. On a validated federation only reading the CA files can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A file of `mesh.ca.dir` could not be read.
+    #[error("cannot read CA file {path}: {source}")]
+    CaFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// This topology cannot be rendered yet.
+    #[error("{0}")]
+    Unsupported(String),
+    /// An object could not be written as YAML.
+    #[error("cannot write YAML: {0}")]
+    Write(String),
+}

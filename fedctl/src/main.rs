@@ -1,3 +1,62 @@
 //! `fedctl`: declare, check, render and apply multi-cluster Istio federations.
+//!
+//! One module per verb: `Command` has a variant per verb holding that module's `Args`, and
+//! `main` hands the arguments to the module's `run`, which returns the exit code. To add a verb,
+//! add a module with `Args` and `run`, and a variant here. Only this binary prints and exits.
 
-fn main() {}
+mod certs;
+mod diag;
+mod fsio;
+mod load;
+mod render;
+mod schema;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes shared by every verb (see federation-spec.md section 2).
+pub(crate) mod exit {
+    /// Success (warnings allowed).
+    pub(crate) const OK: u8 = 0;
+    /// The input is invalid.
+    pub(crate) const INVALID: u8 = 1;
+    /// Usage or I/O error (clap also exits with 2 on bad arguments).
+    pub(crate) const USAGE: u8 = 2;
+}
+
+/// Declare, check, render and apply multi-cluster Istio federations.
+///
+/// A Federation document (see `fedctl schema` and examples/apan.yaml) lists the clusters,
+/// how they federate (peer to peer through Istio gateways, or LIQO consumer/provider) and which
+/// services run where and overflow to whom. fedctl checks it and turns it into the Istio and
+/// Kubernetes objects each cluster needs.
+#[derive(Debug, Parser)]
+#[command(name = "fedctl", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    // A verb's help text is its `Args` doc comment.
+    Validate(validate::Args),
+    Schema(schema::Args),
+    /// Render the Kubernetes and Istio objects every cluster needs.
+    Render(render::Args),
+    /// Make the shared root CA and one intermediate CA per cluster.
+    Certs(certs::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match &cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Schema(args) => schema::run(args),
+        Command::Render(args) => render::run(args),
+        Command::Certs(args) => certs::run(args),
+    };
+    ExitCode::from(code)
+}
