@@ -115,4 +115,6 @@ macro_rules! istio_resources {
 
 istio_resources! {
     WorkloadEntry => crate::networking::WorkloadEntry,
+    VirtualService => crate::networking::VirtualService,
+    Gateway => crate::networking::Gateway,
 }
