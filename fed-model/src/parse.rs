@@ -89,7 +89,8 @@ fn parse_lenient(text: &str, origin: Option<&Path>) -> (Option<Federation>, Vec<
     };
     let mut value: Value = match serde_saphyr::from_str_with_options(text, options) {
         Ok(Value::Null) => {
-            let d = Diagnostic::error("", "the document is empty");
+            let mut d = Diagnostic::error("", "the document is empty");
+            d.line = Some(1);
             return (None, located(vec![d], &source));
         }
         Ok(value) => value,
@@ -142,7 +143,7 @@ fn yaml_message(err: &serde_saphyr::Error) -> String {
         Some((head, rest)) if head.starts_with("line ") => rest,
         _ => text,
     };
-    if text.contains("multiple YAML documents") {
+    if text.contains("multiple YAML documents") || text.contains("budget breached: Documents") {
         return "the file holds more than one YAML document; a Federation file holds exactly one"
             .to_owned();
     }
@@ -243,12 +244,15 @@ fn humanize(message: &str) -> String {
     if let Some(rest) = message.strip_prefix("invalid value: integer `")
         && let Some((n, expected)) = rest.split_once("`, expected ")
     {
-        let range = match expected {
-            "u16" => "0 to 65535",
-            "u8" => "0 to 255",
-            _ => "0 to 4294967295",
+        if n.starts_with('-') {
+            return format!("{n} is negative; allowed: 0 or more");
+        }
+        let max = match expected {
+            "u8" => "255",
+            "u16" => "65535",
+            _ => "4294967295",
         };
-        return format!("{n} is out of range; allowed: a whole number from {range}");
+        return format!("{n} is too large; allowed: at most {max}");
     }
     if let Some(rest) = message.strip_prefix("unknown variant `")
         && let Some((variant, allowed)) = rest.split_once("`, expected ")
@@ -307,7 +311,7 @@ mod tests {
         );
         assert_eq!(
             humanize("invalid value: integer `-1`, expected u32"),
-            "-1 is out of range; allowed: a whole number from 0 to 4294967295"
+            "-1 is negative; allowed: 0 or more"
         );
     }
 }
