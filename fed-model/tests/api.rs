@@ -136,3 +136,69 @@ fn documents_built_in_code_validate_without_a_file() {
         r#"error: spec.services[0].overflow[0].to[0]: cluster "nowhere" is not defined (defined: tein, gke)"#
     );
 }
+
+#[test]
+fn ca_files_must_exist_and_be_pem() {
+    const PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ca-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("certs/tein")).unwrap();
+    std::fs::write(dir.join("certs/root-cert.pem"), PEM).unwrap();
+    for file in [
+        "ca-cert.pem",
+        "ca-key.pem",
+        "cert-chain.pem",
+        "root-cert.pem",
+    ] {
+        std::fs::write(dir.join("certs/tein").join(file), PEM).unwrap();
+    }
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/apan.yaml"),
+    )
+    .unwrap()
+    .replacen(
+        "    clusterDomain: cluster.local\n",
+        "    clusterDomain: cluster.local\n    ca: {dir: ./certs}\n",
+        1,
+    );
+    let doc = dir.join("fed.yaml");
+    // gke's files are missing.
+    let report = fed_model::validate_yaml_str(&text, Some(&doc), Some(&dir)).unwrap_err();
+    let messages: Vec<&str> = report.errors().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages.len(), 4, "{report}");
+    assert!(
+        messages
+            .iter()
+            .all(|m| m.contains("/certs/gke/") && m.ends_with(" is missing")),
+        "{report}"
+    );
+    assert!(report.errors().all(|d| d.path == "spec.mesh.ca.dir"));
+    // With them, but one not PEM.
+    std::fs::create_dir_all(dir.join("certs/gke")).unwrap();
+    for file in [
+        "ca-cert.pem",
+        "ca-key.pem",
+        "cert-chain.pem",
+        "root-cert.pem",
+    ] {
+        std::fs::write(dir.join("certs/gke").join(file), PEM).unwrap();
+    }
+    std::fs::write(dir.join("certs/gke/ca-key.pem"), "not a key").unwrap();
+    let report = fed_model::validate_yaml_str(&text, Some(&doc), Some(&dir)).unwrap_err();
+    assert_eq!(report.errors().count(), 1, "{report}");
+    assert!(
+        report.to_string().contains("gke/ca-key.pem is not PEM"),
+        "{report}"
+    );
+    // All good: the resolved directory is handed to the renderer.
+    std::fs::write(
+        dir.join("certs/gke/ca-key.pem"),
+        PEM.replace("CERTIFICATE", "PRIVATE KEY"),
+    )
+    .unwrap();
+    let validated = fed_model::validate_yaml_str(&text, Some(&doc), Some(&dir)).unwrap();
+    assert_eq!(
+        validated.federation.mesh().ca_dir(),
+        Some(dir.join("./certs").as_path())
+    );
+}
