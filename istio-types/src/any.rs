@@ -115,6 +115,9 @@ macro_rules! istio_resources {
 
 istio_resources! {
     WorkloadEntry => crate::networking::WorkloadEntry,
+    DestinationRule => crate::networking::DestinationRule,
+    ServiceEntry => crate::networking::ServiceEntry,
+    WorkloadGroup => crate::networking::WorkloadGroup,
     VirtualService => crate::networking::VirtualService,
     Gateway => crate::networking::Gateway,
 }

@@ -73,6 +73,8 @@ pub(crate) mod resource;
 #[cfg(feature = "resources")]
 pub mod security;
 #[cfg(feature = "resources")]
+pub(crate) mod rules;
+#[cfg(feature = "resources")]
 pub(crate) mod strict;
 #[cfg(feature = "resources")]
 pub mod validate;

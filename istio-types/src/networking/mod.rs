@@ -2,9 +2,12 @@
 //! schema, so each kind has one type; its `api_version` field says which version it is written at.
 
 mod common;
+mod destination_rule;
 mod gateway;
 mod virtual_service;
+mod service_entry;
 mod workload_entry;
+mod workload_group;
 
 pub use common::{PortSelector, WorkloadSelector};
 
@@ -21,3 +24,20 @@ pub use virtual_service::{
     VirtualServiceSpec,
 };
 pub use workload_entry::{WorkloadEntry, WorkloadEntrySpec};
+pub use destination_rule::{
+    BackendUtilization, ClientTlsSettings, ConnectionPoolSettings, ConsistentHashLb,
+    DestinationRule, DestinationRuleSpec, Distribute, Failover, H2UpgradePolicy, HashAlgorithm,
+    HashKey, Http2KeepAlive, HttpCookie, HttpCookieAttribute, HttpSettings, LbPolicy,
+    LoadBalancerSettings, LocalityLoadBalancerSetting, MagLev, OutlierDetection,
+    PortTrafficPolicy, ProxyProtocol, ProxyProtocolVersion, RetryBudget, RingHash, SimpleLb,
+    Subset, TcpKeepalive, TcpSettings, TlsMode, TrafficPolicy, TunnelSettings,
+    WarmupConfiguration, ZoneAwareLoadBalancerSetting,
+};
+pub use service_entry::{
+    Location, Resolution, ServiceEntry, ServiceEntrySpec, ServiceEntryWorkloads, ServicePort,
+};
+pub use workload_group::{
+    ExecHealthCheckConfig, GrpcHealthCheckConfig, HealthCheckHeader, HealthCheckMethod,
+    HttpHealthCheckConfig, ReadinessProbe, TcpHealthCheckConfig, WorkloadGroup,
+    WorkloadGroupMetadata, WorkloadGroupSpec,
+};

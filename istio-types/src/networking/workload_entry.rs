@@ -51,19 +51,156 @@ pub struct WorkloadEntrySpec {
 
 impl crate::validate::Validate for WorkloadEntrySpec {
     fn validate_at(&self, path: &str, report: &mut crate::validate::Report) {
-        use crate::validate::join;
-        // Istio: an entry needs an address unless it names a network (then it is reached
-        // through that network's gateway).
-        match (self.address.as_deref(), self.network.as_deref()) {
-            (None | Some(""), None | Some("")) => report.error(
+        // ValidateWorkloadEntry: validateWorkloadEntry(we, nil, true): DNS names are allowed
+        // as addresses, ports are not checked against a service.
+        validate_workload_entry(self, None, true, path, report);
+    }
+}
+
+/// Istio's `validateWorkloadEntry`, for a WorkloadEntry (`service_ports: None`,
+/// `allow_fqdn: true`) or a STATIC ServiceEntry's endpoint (the service's port names, no DNS
+/// names), plus the CRD's length limits and CEL rules.
+pub(crate) fn validate_workload_entry(
+    we: &WorkloadEntrySpec,
+    service_ports: Option<&[&str]>,
+    allow_fqdn: bool,
+    path: &str,
+    report: &mut crate::validate::Report,
+) {
+    use crate::validate::join;
+    validate_crd_limits(we, path, report);
+    let addr = we.address.as_deref().unwrap_or("");
+    if addr.is_empty() {
+        match we.network.as_deref() {
+            None | Some("") => {
+                report.error(join(path, "address"), "address is required (or set network)");
+                return;
+            }
+            Some(network) => report.warning(
                 join(path, "address"),
-                "address is required (or set network)",
+                format!(
+                    "address is unset with network {network:?}: the endpoint is reached through that network's gateway"
+                ),
             ),
-            (None | Some(""), Some(_)) => report.warning(
+        }
+    }
+    let unix = addr.strip_prefix("unix://");
+    if let Some(socket) = unix {
+        if let Err(m) = crate::rules::validate_unix_address(socket) {
+            report.error(join(path, "address"), m);
+        }
+        if !we.ports.is_empty() {
+            report.error(
+                join(path, "ports"),
+                format!("unix endpoint {addr:?} must not have ports"),
+            );
+        }
+    } else if !addr.is_empty() && !crate::rules::is_ip(addr) {
+        if !allow_fqdn {
+            report.error(
                 join(path, "address"),
-                "address is unset with network populated; this may be a cross-network endpoint",
+                format!("endpoint address {addr:?} is not a valid IP address"),
+            );
+        } else if crate::rules::validate_fqdn(addr).is_err() {
+            report.error(
+                join(path, "address"),
+                format!("endpoint address {addr:?} is not a valid FQDN or IP address"),
+            );
+        }
+    }
+    validate_endpoint_ports(we, service_ports, &join(path, "ports"), report);
+    crate::rules::validate_labels(&we.labels, &join(path, "labels"), report);
+    if unix.is_some()
+        && let Some(ports) = service_ports
+        && ports.len() != 1
+    {
+        report.error(
+            join(path, "address"),
+            format!(
+                "a unix endpoint needs exactly 1 service port, the service has {}",
+                ports.len()
             ),
-            _ => {}
+        );
+    }
+}
+
+/// The endpoint's `ports` map: names known to the service (when given), valid names, ports in
+/// 1..65535.
+pub(crate) fn validate_endpoint_ports(
+    we: &WorkloadEntrySpec,
+    service_ports: Option<&[&str]>,
+    path: &str,
+    report: &mut crate::validate::Report,
+) {
+    use crate::validate::key;
+    for (name, port) in &we.ports {
+        if let Some(known) = service_ports
+            && !known.contains(&name.as_str())
+        {
+            report.error(
+                key(path, name),
+                format!(
+                    "endpoint port {name:?} ({port}) is not a port of the service entry (ports: {})",
+                    known.join(", ")
+                ),
+            );
+        }
+        if !crate::rules::is_dns1123_label(name) {
+            report.error(
+                key(path, name),
+                format!(
+                    "invalid port name {name:?}: use a DNS-1123 label (1-63 letters, digits and '-')"
+                ),
+            );
+        }
+        if let Err(m) = crate::rules::validate_port(u64::from(*port)) {
+            report.error(key(path, name), m);
+        }
+    }
+}
+
+/// What the API server checks of a WorkloadEntry spec or ServiceEntry endpoint: lengths and
+/// the CEL rules on `unix://` addresses.
+pub(crate) fn validate_crd_limits(
+    we: &WorkloadEntrySpec,
+    path: &str,
+    report: &mut crate::validate::Report,
+) {
+    use crate::validate::join;
+    for (field, value, max) in [
+        ("address", &we.address, 256),
+        ("locality", &we.locality, 2048),
+        ("network", &we.network, 2048),
+        ("serviceAccount", &we.service_account, 253),
+    ] {
+        if let Some(v) = value
+            && v.chars().count() > max
+        {
+            report.error(
+                join(path, field),
+                format!(
+                    "{field} is {} characters long; at most {max} are allowed",
+                    v.chars().count()
+                ),
+            );
+        }
+    }
+    if let Some(socket) = we
+        .address
+        .as_deref()
+        .and_then(|a| a.strip_prefix("unix://"))
+    {
+        if !(socket.starts_with('/') || socket.starts_with('@')) {
+            report.error(
+                join(path, "address"),
+                "a unix:// address must be followed by an absolute path or an @abstract name",
+            );
+        }
+        if socket.ends_with('/') {
+            report.error(
+                join(path, "address"),
+                "a unix:// address must not end with '/'",
+            );
         }
     }
 }

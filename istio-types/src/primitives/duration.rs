@@ -212,6 +212,86 @@ fn parse_go_nanos(text: &str) -> Result<(bool, u128), String> {
     Ok((negative, total))
 }
 
+/// A duration in Go syntax of any non-negative length, kept as written: for the few Istio
+/// fields where `0s` means something (a cookie `ttl` of `0s` makes a session cookie, a TCP
+/// `idleTimeout` of `0s` disables the timeout) or that Istio never checks beyond the syntax
+/// (`budgetInterval`, the `backendUtilization` periods). Everywhere else use [`Duration`],
+/// which enforces Istio's "at least 1ms, whole milliseconds" rule.
+///
+/// ```
+/// use istio_types::primitives::GoDuration;
+///
+/// let d: GoDuration = "0s".parse()?;
+/// assert!(d.is_zero());
+/// assert_eq!(GoDuration::new("1500us")?.as_nanos(), 1_500_000);
+/// assert!(GoDuration::new("-1s").is_err());
+/// # Ok::<(), istio_types::primitives::PrimitiveError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GoDuration {
+    nanos: u64,
+    text: String,
+}
+
+impl GoDuration {
+    /// Parses `s` with Go's `time.ParseDuration` syntax; negative durations are refused.
+    pub fn new(s: impl Into<String>) -> Result<Self, PrimitiveError> {
+        let text = s.into();
+        let parsed = parse_go_nanos(&text).and_then(|(negative, nanos)| {
+            if negative && nanos != 0 {
+                Err("it is negative".to_owned())
+            } else {
+                u64::try_from(nanos).map_err(|_| "it is too long".to_owned())
+            }
+        });
+        match parsed {
+            Ok(nanos) => Ok(Self { nanos, text }),
+            Err(problem) => Err(PrimitiveError::Duration {
+                value: text,
+                problem,
+            }),
+        }
+    }
+
+    /// The text as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The length in nanoseconds.
+    pub fn as_nanos(&self) -> u64 {
+        self.nanos
+    }
+
+    /// True for a zero length (`0`, `0s`, `0ms` ...).
+    pub fn is_zero(&self) -> bool {
+        self.nanos == 0
+    }
+
+    /// The same length as a [`Duration`], if Istio's webhook would accept it there (at least
+    /// 1ms, whole milliseconds).
+    pub fn to_duration(&self) -> Result<Duration, PrimitiveError> {
+        Duration::new(self.text.clone())
+    }
+}
+
+str_newtype_impls!(GoDuration, "a duration such as \"0s\", \"1s\" or \"500ms\"");
+
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for GoDuration {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "GoDuration".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        super::string_schema(
+            r"^\+?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(h|m|s|ms|us|µs|μs|ns))+)$",
+            "A non-negative duration in Go syntax, e.g. \"0s\", \"500ms\", \"1m30s\".",
+            None,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

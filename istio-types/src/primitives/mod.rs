@@ -29,7 +29,7 @@ mod locality;
 mod names;
 mod protocol;
 
-pub use duration::Duration;
+pub use duration::{Duration, GoDuration};
 pub use error::PrimitiveError;
 pub use line_index::{LineIndex, join_index, join_key};
 pub use locality::Locality;
