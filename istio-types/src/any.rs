@@ -120,4 +120,8 @@ istio_resources! {
     WorkloadGroup => crate::networking::WorkloadGroup,
     VirtualService => crate::networking::VirtualService,
     Gateway => crate::networking::Gateway,
+    EnvoyFilter => crate::networking::EnvoyFilter,
+    AuthorizationPolicy => crate::security::AuthorizationPolicy,
+    PeerAuthentication => crate::security::PeerAuthentication,
+    RequestAuthentication => crate::security::RequestAuthentication,
 }

@@ -3,6 +3,7 @@
 
 mod common;
 mod destination_rule;
+mod envoy_filter;
 mod gateway;
 mod virtual_service;
 mod service_entry;
@@ -11,6 +12,13 @@ mod workload_group;
 
 pub use common::{PortSelector, WorkloadSelector};
 
+pub use envoy_filter::{
+    ApplyTo, ClusterMatch, EnvoyConfigObjectMatch, EnvoyConfigObjectPatch, EnvoyFilter,
+    EnvoyFilterSpec, EnvoyFilterTarget, FilterChainMatch, FilterClass, FilterMatch, ListenerMatch,
+    ObjectMatch, Patch, PatchContext, PatchOperation, ProxyMatch, RouteAction,
+    RouteConfigurationMatch, RouteMatch, SubFilterMatch, VirtualHostMatch, WaypointMatch,
+    WaypointRouteMatch,
+};
 pub use gateway::{
     Gateway, GatewaySpec, Port, Server, ServerCredentials, ServerTlsMode, ServerTlsSettings,
     TlsCertificate, TlsProtocol,

@@ -1,1 +1,20 @@
 //! `security.istio.io`: authentication and authorization policies, served at v1beta1 and v1.
+
+mod authorization_policy;
+pub(crate) mod checks;
+mod peer_authentication;
+mod request_authentication;
+mod target;
+
+pub use authorization_policy::{
+    AuthorizationPolicy, AuthorizationPolicyAction, AuthorizationPolicySpec, Condition,
+    ExtensionProvider, Operation, Rule, RuleFrom, RuleTo, Source,
+};
+pub use peer_authentication::{
+    MutualTls, MutualTlsMode, PeerAuthentication, PeerAuthenticationSpec,
+};
+pub use request_authentication::{
+    ClaimToHeader, Jwks, JwtHeader, JwtPresence, JwtRule, RequestAuthentication,
+    RequestAuthenticationSpec,
+};
+pub use target::PolicyTarget;
