@@ -71,9 +71,9 @@ pub mod read;
 #[cfg(feature = "resources")]
 pub(crate) mod resource;
 #[cfg(feature = "resources")]
-pub mod security;
-#[cfg(feature = "resources")]
 pub(crate) mod rules;
+#[cfg(feature = "resources")]
+pub mod security;
 #[cfg(feature = "resources")]
 pub(crate) mod strict;
 #[cfg(feature = "resources")]

@@ -5,13 +5,22 @@ mod common;
 mod destination_rule;
 mod envoy_filter;
 mod gateway;
-mod virtual_service;
 mod service_entry;
+mod virtual_service;
 mod workload_entry;
 mod workload_group;
 
 pub use common::{PortSelector, WorkloadSelector};
 
+pub use destination_rule::{
+    BackendUtilization, ClientTlsSettings, ConnectionPoolSettings, ConsistentHashLb,
+    DestinationRule, DestinationRuleSpec, Distribute, Failover, H2UpgradePolicy, HashAlgorithm,
+    HashKey, Http2KeepAlive, HttpCookie, HttpCookieAttribute, HttpSettings, LbPolicy,
+    LoadBalancerSettings, LocalityLoadBalancerSetting, MagLev, OutlierDetection, PortTrafficPolicy,
+    ProxyProtocol, ProxyProtocolVersion, RetryBudget, RingHash, SimpleLb, Subset, TcpKeepalive,
+    TcpSettings, TlsMode, TrafficPolicy, TunnelSettings, WarmupConfiguration,
+    ZoneAwareLoadBalancerSetting,
+};
 pub use envoy_filter::{
     ApplyTo, ClusterMatch, EnvoyConfigObjectMatch, EnvoyConfigObjectPatch, EnvoyFilter,
     EnvoyFilterSpec, EnvoyFilterTarget, FilterChainMatch, FilterClass, FilterMatch, ListenerMatch,
@@ -23,6 +32,9 @@ pub use gateway::{
     Gateway, GatewaySpec, Port, Server, ServerCredentials, ServerTlsMode, ServerTlsSettings,
     TlsCertificate, TlsProtocol,
 };
+pub use service_entry::{
+    Location, Resolution, ServiceEntry, ServiceEntrySpec, ServiceEntryWorkloads, ServicePort,
+};
 pub use virtual_service::{
     Abort, AbortError, CorsPolicy, Delay, DelayType, Delegate, DerivePort, Destination,
     HeaderOperations, Headers, HttpBody, HttpDirectResponse, HttpFaultInjection, HttpMatchRequest,
@@ -32,18 +44,6 @@ pub use virtual_service::{
     VirtualServiceSpec,
 };
 pub use workload_entry::{WorkloadEntry, WorkloadEntrySpec};
-pub use destination_rule::{
-    BackendUtilization, ClientTlsSettings, ConnectionPoolSettings, ConsistentHashLb,
-    DestinationRule, DestinationRuleSpec, Distribute, Failover, H2UpgradePolicy, HashAlgorithm,
-    HashKey, Http2KeepAlive, HttpCookie, HttpCookieAttribute, HttpSettings, LbPolicy,
-    LoadBalancerSettings, LocalityLoadBalancerSetting, MagLev, OutlierDetection,
-    PortTrafficPolicy, ProxyProtocol, ProxyProtocolVersion, RetryBudget, RingHash, SimpleLb,
-    Subset, TcpKeepalive, TcpSettings, TlsMode, TrafficPolicy, TunnelSettings,
-    WarmupConfiguration, ZoneAwareLoadBalancerSetting,
-};
-pub use service_entry::{
-    Location, Resolution, ServiceEntry, ServiceEntrySpec, ServiceEntryWorkloads, ServicePort,
-};
 pub use workload_group::{
     ExecHealthCheckConfig, GrpcHealthCheckConfig, HealthCheckHeader, HealthCheckMethod,
     HttpHealthCheckConfig, ReadinessProbe, TcpHealthCheckConfig, WorkloadGroup,
