@@ -198,26 +198,32 @@ struct Item {
 const STEP_NAMESPACES: usize = 0;
 const STEP_PARENT: usize = 1;
 const STEP_CRDS: usize = 2;
-const STEPS: usize = 6;
+const STEP_PLACEMENT: usize = 3;
+const STEPS: usize = 7;
 
 fn step_of(stage: Stage, is_namespace: bool) -> usize {
     match stage {
         Stage::Foundations if is_namespace => STEP_NAMESPACES,
         Stage::Foundations => STEP_CRDS,
-        Stage::Config => 3,
-        Stage::Workloads => 4,
-        Stage::Extensions => 5,
+        Stage::Placement => STEP_PLACEMENT,
+        Stage::Config => 4,
+        Stage::Workloads => 5,
+        Stage::Extensions => 6,
     }
 }
 
 fn stage_of_step(step: usize) -> Stage {
     match step {
         0..=2 => Stage::Foundations,
-        3 => Stage::Config,
-        4 => Stage::Workloads,
+        STEP_PLACEMENT => Stage::Placement,
+        4 => Stage::Config,
+        5 => Stage::Workloads,
         _ => Stage::Extensions,
     }
 }
+
+/// Group, version, kind and namespace: what one LIST reads.
+type ListKey = (String, String, String, Option<String>);
 
 struct Run<'a> {
     cluster: &'a str,
@@ -462,10 +468,7 @@ impl Run<'_> {
             .unwrap_or(parent_index);
 
         // Dry-run everything that can be dry-run now; nothing is written before this succeeds.
-        let ready: Vec<usize> = (0..items.len())
-            .filter(|&i| items[i].api.is_some())
-            .collect();
-        self.plan(&mut items, &ready, &bundle_nss).await;
+        self.plan_all(&mut items, &bundle_nss).await;
         let failed = items
             .iter()
             .filter(|i| matches!(i.state, State::Failed(_)))
@@ -529,6 +532,38 @@ impl Run<'_> {
             .await;
         }
         Ok(())
+    }
+
+    /// The first dry-run of everything that can be dry-run: Namespaces first, because objects
+    /// in a Namespace that does not exist yet cannot be dry-run (the server answers 404); they
+    /// are deferred without asking.
+    async fn plan_all(&self, items: &mut [Item], bundle_nss: &HashSet<String>) {
+        let namespaces: Vec<usize> = (0..items.len())
+            .filter(|&i| items[i].step == STEP_NAMESPACES)
+            .collect();
+        self.plan(items, &namespaces, bundle_nss).await;
+        let new_nss: HashSet<String> = namespaces
+            .iter()
+            .filter(|&&i| matches!(items[i].state, State::Planned(Action::Created, _)))
+            .map(|&i| items[i].oref.name.clone())
+            .collect();
+        let mut ready = Vec::with_capacity(items.len());
+        for (i, item) in items.iter_mut().enumerate() {
+            if item.step == STEP_NAMESPACES || item.api.is_none() {
+                continue;
+            }
+            if item
+                .oref
+                .namespace
+                .as_deref()
+                .is_some_and(|ns| new_nss.contains(ns))
+            {
+                item.state = State::Deferred(Deferral::Namespace);
+            } else {
+                ready.push(i);
+            }
+        }
+        self.plan(items, &ready, bundle_nss).await;
     }
 
     async fn discover(&self) -> Result<ServedKinds, Error> {
@@ -689,6 +724,11 @@ impl Run<'_> {
             }
             if step == STEP_CRDS {
                 self.after_crds(items, &in_step, kinds)
+                    .await
+                    .map_err(Some)?;
+            }
+            if step == STEP_PLACEMENT {
+                self.wait_offloading_ready(items, &in_step)
                     .await
                     .map_err(Some)?;
             }
@@ -857,10 +897,12 @@ impl Run<'_> {
 
     /// Dry-runs `which` items concurrently and classifies them against their live objects.
     async fn plan(&self, items: &mut [Item], which: &[usize], bundle_nss: &HashSet<String>) {
+        let known = self.prefetch(items, which).await;
         let outcomes: Vec<(usize, State)> = stream::iter(which.iter().copied())
             .map(|i| {
                 let item = &items[i];
-                async move { (i, self.plan_one(item, bundle_nss).await) }
+                let live = known.get(&item.oref.key()).cloned();
+                async move { (i, self.plan_one(item, live, bundle_nss).await) }
             })
             .buffer_unordered(self.opts.concurrency.max(1))
             .collect()
@@ -870,17 +912,76 @@ impl Run<'_> {
         }
     }
 
-    async fn plan_one(&self, item: &Item, bundle_nss: &HashSet<String>) -> State {
+    /// Lists our live members per kind and namespace where the bundle has several objects, so
+    /// that re-applying reads one list instead of one GET per object. Only members already
+    /// labelled as ours are found; the others (and everything when a list fails) are read one by
+    /// one.
+    async fn prefetch(&self, items: &[Item], which: &[usize]) -> HashMap<ObjectKey, DynamicObject> {
+        let mut groups: BTreeMap<ListKey, (usize, &Item)> = BTreeMap::new();
+        for &i in which {
+            let item = &items[i];
+            if item.api.is_none() {
+                continue;
+            }
+            let o = &item.oref;
+            let key = (
+                o.group.clone(),
+                o.version.clone(),
+                o.kind.clone(),
+                o.namespace.clone(),
+            );
+            groups.entry(key).or_insert((0, item)).0 += 1;
+        }
+        let selector = format!("{PART_OF_LABEL}={}", self.id);
+        let lists: Vec<Vec<(ObjectKey, DynamicObject)>> =
+            stream::iter(groups.into_values().filter(|(n, _)| *n > 1))
+                .map(|(_, item)| {
+                    let selector = &selector;
+                    async move {
+                        let Some(api) = self.item_api(item) else {
+                            return Vec::new();
+                        };
+                        let lp = ListParams::default().labels(selector);
+                        let Ok(list) = self.opts.retry.run(|| api.list(&lp), self.on_retry()).await
+                        else {
+                            return Vec::new();
+                        };
+                        list.items
+                            .into_iter()
+                            .map(|obj| {
+                                let mut oref = item.oref.clone();
+                                oref.name = obj.metadata.name.clone().unwrap_or_default();
+                                (oref.key(), obj)
+                            })
+                            .collect()
+                    }
+                })
+                .buffer_unordered(self.opts.concurrency.max(1))
+                .collect()
+                .await;
+        lists.into_iter().flatten().collect()
+    }
+
+    async fn plan_one(
+        &self,
+        item: &Item,
+        known: Option<DynamicObject>,
+        bundle_nss: &HashSet<String>,
+    ) -> State {
         let Some(api) = self.item_api(item) else {
             return State::Deferred(Deferral::Crd);
         };
         let name = &item.oref.name;
-        let live = match self
-            .opts
-            .retry
-            .run(|| api.get_opt(name), self.on_retry())
-            .await
-        {
+        let live = match known {
+            Some(live) => Ok(Some(live)),
+            None => {
+                self.opts
+                    .retry
+                    .run(|| api.get_opt(name), self.on_retry())
+                    .await
+            }
+        };
+        let live = match live {
             Ok(live) => live,
             Err(source) => {
                 return State::Failed(Error::Api {
@@ -1064,6 +1165,34 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Waits until LIQO reports every NamespaceOffloading `Ready` (its remote namespaces
+    /// exist), so the workloads that follow can be offloaded.
+    async fn wait_offloading_ready(&self, items: &[Item], in_step: &[usize]) -> Result<(), Error> {
+        for &i in in_step {
+            let item = &items[i];
+            let Some(api) = self.item_api(item) else {
+                continue;
+            };
+            let oref = &item.oref;
+            let condition = "Ready (status.offloadingPhase)";
+            self.wait_for(oref, condition, || async {
+                let live = self
+                    .opts
+                    .retry
+                    .run(|| api.get_opt(&oref.name), self.on_retry())
+                    .await
+                    .map_err(|source| Error::Api {
+                        object: oref.clone(),
+                        operation: Operation::Get,
+                        source,
+                    })?;
+                Ok(live.is_some_and(|o| o.data["status"]["offloadingPhase"] == "Ready"))
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
     async fn wait_for<F, Fut>(
         &self,
         object: &ObjectRef,
@@ -1150,7 +1279,10 @@ impl Run<'_> {
                 }
             }
         }
-        candidates.sort_by(|a, b| a.0.cmp(&b.0));
+        // Reverse apply order: custom resources and workloads before what they live in, Namespaces
+        // and CRDs last (deleting those first would cascade under our feet).
+        candidates
+            .sort_by_key(|(o, _, _)| (std::cmp::Reverse(stage_of(&o.group, &o.kind)), o.clone()));
         for (oref, ar, namespaced) in candidates {
             if self.opts.dry_run {
                 record(cs, oref, Action::Pruned, Vec::new(), None);

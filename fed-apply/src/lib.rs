@@ -10,7 +10,8 @@
 //!    bundle stops the cluster with `cluster gke does not serve networking.istio.io/v1
 //!    DestinationRule: is Istio installed?`.
 //! 2. **Dry-run everything** with server-side apply (`dryRun=All`) and compare each result with
-//!    the live object, ignoring what the server owns (`managedFields`, `resourceVersion`,
+//!    the live object (read with one labelled LIST per kind and namespace where the bundle has
+//!    several objects, else a GET), ignoring what the server owns (`managedFields`, `resourceVersion`,
 //!    `generation`, `uid`, timestamps, `status`): *created*, *configured* or *unchanged*. If any
 //!    dry-run fails (invalid object, conflict with another field manager), the cluster stops
 //!    **before writing anything**. Objects whose Namespace or CRD is in the bundle but not on the
@@ -18,7 +19,8 @@
 //!    stage is written, once their Namespace or CRD exists. In a dry run they are reported as
 //!    *created*, which they would be.
 //! 3. **Write only what drifted**, stage by stage ([`Stage`]): Namespaces, the ApplySet parent,
-//!    CRDs (then wait until they are Established and their kinds served), ServiceAccounts /
+//!    CRDs (then wait until they are Established and their kinds served), LIQO
+//!    NamespaceOffloadings (then wait until they are Ready), ServiceAccounts /
 //!    RBAC / Secrets / ConfigMaps / Services, workloads, then everything else (Istio, LIQO).
 //!    Re-applying an unchanged bundle makes no writes at all.
 //! 4. **Prune** (optional), only after every apply of the cluster succeeded: list the members of

@@ -9,19 +9,23 @@ use serde::Serialize;
 pub enum Stage {
     /// Namespaces and CustomResourceDefinitions: everything else may live in or be one of them.
     Foundations,
+    /// Where the pods of a namespace may run: LIQO's NamespaceOffloading, awaited Ready before
+    /// the workloads that would be offloaded are applied.
+    Placement,
     /// Identities, configuration and networking that workloads reference: ServiceAccounts, RBAC,
     /// Secrets, ConfigMaps, Services.
     Config,
     /// Workloads and what scales or protects them: Deployments, StatefulSets, HPAs, PDBs.
     Workloads,
-    /// Everything else, custom resources included: Istio, LIQO.
+    /// Everything else, custom resources included: Istio, LIQO's other kinds.
     Extensions,
 }
 
 impl Stage {
     /// All stages, in order.
-    pub const ALL: [Stage; 4] = [
+    pub const ALL: [Stage; 5] = [
         Stage::Foundations,
+        Stage::Placement,
         Stage::Config,
         Stage::Workloads,
         Stage::Extensions,
@@ -32,6 +36,8 @@ const FOUNDATIONS: &[(&str, &str)] = &[
     ("", "Namespace"),
     ("apiextensions.k8s.io", "CustomResourceDefinition"),
 ];
+
+const PLACEMENT: &[(&str, &str)] = &[("offloading.liqo.io", "NamespaceOffloading")];
 
 const CONFIG: &[(&str, &str)] = &[
     ("scheduling.k8s.io", "PriorityClass"),
@@ -69,6 +75,7 @@ const WORKLOADS: &[(&str, &str)] = &[
 pub fn stage_of(group: &str, kind: &str) -> (Stage, usize) {
     for (stage, list) in [
         (Stage::Foundations, FOUNDATIONS),
+        (Stage::Placement, PLACEMENT),
         (Stage::Config, CONFIG),
         (Stage::Workloads, WORKLOADS),
     ] {
@@ -98,7 +105,7 @@ mod tests {
         );
         assert_eq!(
             stage_of("offloading.liqo.io", "NamespaceOffloading").0,
-            Stage::Extensions
+            Stage::Placement
         );
         // A kind with a core-looking name in another group is not mistaken for the core one.
         assert_eq!(stage_of("example.com", "Namespace").0, Stage::Extensions);

@@ -367,14 +367,15 @@ async fn too_many_requests_twice_then_success() {
         .filter(|r| r.path.ends_with("/configmaps/settings") && r.method == "PATCH")
         .map(|r| r.status)
         .collect();
-    // Dry-run: 429 twice, then 404 because namespace apan does not exist yet (deferred); once
-    // the Namespace is created: the dry-run again (201) and the apply (201).
-    assert_eq!(statuses, vec![429, 429, 404, 201, 201]);
+    // Deferred until namespace apan exists; then the dry-run: 429 twice, then 201; the apply: 201.
+    assert_eq!(statuses, vec![429, 429, 201, 201]);
 }
 
 #[tokio::test]
 async fn retries_give_up_after_the_limit() {
     let server = FakeApiServer::start().await;
+    // The namespace exists, so the ConfigMap is dry-run before any write.
+    server.add_namespace("apan");
     server.fail(Failure {
         method: Some("PATCH".into()),
         path_contains: "/configmaps/settings".into(),
@@ -493,12 +494,15 @@ async fn dry_run_on_an_empty_cluster_accounts_for_namespaces_it_would_create() {
     assert_eq!(cs.count(Action::Created), 6, "{cs}");
     assert!(server.writes().is_empty(), "{:#?}", server.writes());
     assert!(server.get("", "namespaces", "", "apan").is_none());
-    // The objects in the new namespace really were tried and answered 404 by the server.
+    // Objects in the namespace the bundle creates cannot be dry-run (the server would answer
+    // 404): they were not sent at all.
     assert!(
-        server
+        !server
             .requests()
             .iter()
-            .any(|r| r.is_dry_run() && r.status == 404)
+            .any(|r| r.path.contains("/namespaces/apan/")),
+        "{:#?}",
+        server.requests()
     );
 }
 
@@ -587,4 +591,87 @@ async fn invalid_bundles_name_the_object_and_field() {
         "{error}"
     );
     assert!(server.requests().iter().all(|r| r.method == "GET"));
+}
+
+#[tokio::test]
+async fn reapply_reads_one_list_per_kind_and_namespace_instead_of_a_get_per_object() {
+    let server = FakeApiServer::start().await;
+    let mut values = bundle();
+    values.extend((0..4).map(|i| config_map(&format!("extra-{i}"), "x")));
+    assert!(
+        apply_one(&server, options(), values.clone())
+            .await
+            .is_success()
+    );
+    server.clear_requests();
+    let cs = apply_one(&server, options(), values).await;
+    assert_eq!(cs.count(Action::Unchanged), 10, "{cs}");
+    let requests = server.requests();
+    let lists: Vec<&str> = requests
+        .iter()
+        .filter(|r| r.path == "/api/v1/namespaces/apan/configmaps")
+        .map(|r| r.query.get("labelSelector").map_or("", String::as_str))
+        .collect();
+    assert_eq!(lists, vec![format!("{PART_OF_LABEL}={}", cs.applyset_id)]);
+    let gets = requests
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.starts_with("/api/v1/namespaces/apan/configmaps/"))
+        .count();
+    assert_eq!(gets, 0, "{requests:#?}");
+    assert!(server.writes().is_empty());
+}
+
+fn offloading() -> Value {
+    json!({"apiVersion": "offloading.liqo.io/v1beta1", "kind": "NamespaceOffloading",
+        "metadata": {"name": "offloading", "namespace": "apan"},
+        "spec": {"namespaceMappingStrategy": "DefaultName", "podOffloadingStrategy": "LocalAndRemote"}})
+}
+
+fn serve_liqo(server: &FakeApiServer) {
+    server.serve_kind(fake::Resource::new(
+        "offloading.liqo.io",
+        "v1beta1",
+        "NamespaceOffloading",
+        "namespaceoffloadings",
+        true,
+    ));
+}
+
+#[tokio::test]
+async fn namespace_offloading_is_applied_and_ready_before_workloads() {
+    let server = FakeApiServer::start().await;
+    serve_liqo(&server);
+    let mut values = bundle();
+    values.push(offloading());
+    let cs = apply_one(&server, options(), values).await;
+    assert!(cs.is_success(), "{cs}");
+    let paths: Vec<String> = server.writes().iter().map(|w| w.path.clone()).collect();
+    let offload = paths
+        .iter()
+        .position(|p| p.contains("/namespaceoffloadings/"))
+        .unwrap();
+    let first_config = paths
+        .iter()
+        .position(|p| p.contains("/configmaps/"))
+        .unwrap();
+    assert!(offload < first_config, "{paths:#?}");
+}
+
+#[tokio::test]
+async fn namespace_offloading_that_never_gets_ready_stops_before_workloads() {
+    let server = FakeApiServer::start().await;
+    serve_liqo(&server);
+    server.set_offloading_phase("InProgress");
+    let mut values = bundle();
+    values.push(offloading());
+    let mut opts = options();
+    opts.wait_timeout = Duration::from_millis(100);
+    let cs = apply_one(&server, opts, values).await;
+    let error = cs.error.as_ref().expect("fails").to_string();
+    assert!(
+        error.contains("not Ready (status.offloadingPhase)"),
+        "{error}"
+    );
+    assert!(server.get("apps", "deployments", "apan", "web").is_none());
+    assert_eq!(cs.count(Action::Skipped), 4, "{cs}");
 }

@@ -55,7 +55,8 @@ pub struct Resource {
 }
 
 impl Resource {
-    fn new(group: &str, version: &str, kind: &str, plural: &str, namespaced: bool) -> Self {
+    /// A served kind.
+    pub fn new(group: &str, version: &str, kind: &str, plural: &str, namespaced: bool) -> Self {
         Self {
             group: group.into(),
             version: version.into(),
@@ -129,6 +130,7 @@ struct State {
     failures: Vec<Failure>,
     latency: Duration,
     aggregated: bool,
+    offloading_phase: Option<String>,
     rv: u64,
     uid: u64,
 }
@@ -379,6 +381,12 @@ impl FakeApiServer {
     /// Serve aggregated discovery (Kubernetes 1.26+) or not (default: not).
     pub fn set_aggregated(&self, on: bool) {
         self.state().aggregated = on;
+    }
+
+    /// The `status.offloadingPhase` a created NamespaceOffloading gets, as LIQO's controller
+    /// would set it (default `Ready`).
+    pub fn set_offloading_phase(&self, phase: &str) {
+        self.state().offloading_phase = Some(phase.to_string());
     }
 
     /// Delay every response by `latency`.
@@ -875,6 +883,17 @@ impl FakeApiServer {
             }
             match res.kind.as_str() {
                 "Namespace" => set_path(&mut stored.object, "/status", json!({"phase": "Active"})),
+                "NamespaceOffloading" => {
+                    let phase = st
+                        .offloading_phase
+                        .clone()
+                        .unwrap_or_else(|| "Ready".into());
+                    set_path(
+                        &mut stored.object,
+                        "/status",
+                        json!({"offloadingPhase": phase}),
+                    );
+                }
                 "CustomResourceDefinition" => set_path(
                     &mut stored.object,
                     "/status",
