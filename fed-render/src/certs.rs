@@ -157,6 +157,8 @@ pub fn generate(clusters: &[&str], not_before: time::OffsetDateTime) -> Result<C
         )];
         p.not_before = not_before;
         p.not_after = not_before + time::Duration::days(INTERMEDIATE_DAYS);
+        // Strict verifiers (openssl -x509_strict, Go's) want the issuer's key named.
+        p.use_authority_key_identifier_extension = true;
         let cert = p
             .signed_by(&key, &issuer)
             .map_err(err("intermediate certificate"))?;
