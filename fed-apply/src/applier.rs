@@ -541,7 +541,7 @@ impl Run<'_> {
         let namespaces: Vec<usize> = (0..items.len())
             .filter(|&i| items[i].step == STEP_NAMESPACES)
             .collect();
-        self.plan(items, &namespaces, bundle_nss).await;
+        self.plan(items, &namespaces, bundle_nss, false).await;
         let new_nss: HashSet<String> = namespaces
             .iter()
             .filter(|&&i| matches!(items[i].state, State::Planned(Action::Created, _)))
@@ -563,7 +563,7 @@ impl Run<'_> {
                 ready.push(i);
             }
         }
-        self.plan(items, &ready, bundle_nss).await;
+        self.plan(items, &ready, bundle_nss, false).await;
     }
 
     async fn discover(&self) -> Result<ServedKinds, Error> {
@@ -669,7 +669,8 @@ impl Run<'_> {
                 .filter(|&i| matches!(items[i].state, State::Deferred(_)))
                 .collect();
             if !deferred.is_empty() {
-                self.plan(items, &deferred, bundle_nss).await;
+                // Their Namespace or kind did not exist, so neither did they: no reads needed.
+                self.plan(items, &deferred, bundle_nss, true).await;
                 // What its namespace or CRD should have made possible by now and did not.
                 for &i in &deferred {
                     if let State::Deferred(why) = items[i].state {
@@ -759,7 +760,7 @@ impl Run<'_> {
             order: (Stage::Foundations, 0),
             state: State::Deferred(Deferral::Namespace),
         }];
-        self.plan(&mut parent, &[0], bundle_nss).await;
+        self.plan(&mut parent, &[0], bundle_nss, false).await;
         if matches!(parent[0].state, State::Planned(Action::Configured, _)) {
             self.write(&mut parent, &[0]).await;
         }
@@ -895,14 +896,25 @@ impl Run<'_> {
         }
     }
 
-    /// Dry-runs `which` items concurrently and classifies them against their live objects.
-    async fn plan(&self, items: &mut [Item], which: &[usize], bundle_nss: &HashSet<String>) {
-        let known = self.prefetch(items, which).await;
+    /// Dry-runs `which` items concurrently and classifies them against their live objects
+    /// (`absent`: known not to exist, nothing to read).
+    async fn plan(
+        &self,
+        items: &mut [Item],
+        which: &[usize],
+        bundle_nss: &HashSet<String>,
+        absent: bool,
+    ) {
+        let known = if absent {
+            HashMap::new()
+        } else {
+            self.prefetch(items, which).await
+        };
         let outcomes: Vec<(usize, State)> = stream::iter(which.iter().copied())
             .map(|i| {
                 let item = &items[i];
                 let live = known.get(&item.oref.key()).cloned();
-                async move { (i, self.plan_one(item, live, bundle_nss).await) }
+                async move { (i, self.plan_one(item, live, absent, bundle_nss).await) }
             })
             .buffer_unordered(self.opts.concurrency.max(1))
             .collect()
@@ -966,6 +978,7 @@ impl Run<'_> {
         &self,
         item: &Item,
         known: Option<DynamicObject>,
+        absent: bool,
         bundle_nss: &HashSet<String>,
     ) -> State {
         let Some(api) = self.item_api(item) else {
@@ -974,6 +987,7 @@ impl Run<'_> {
         let name = &item.oref.name;
         let live = match known {
             Some(live) => Ok(Some(live)),
+            None if absent => Ok(None),
             None => {
                 self.opts
                     .retry

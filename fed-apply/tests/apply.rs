@@ -118,6 +118,13 @@ async fn first_apply_creates_everything_in_stage_order() {
     );
     assert_eq!(ranks.first(), Some(&0));
     assert_eq!(ranks.last(), Some(&4));
+    // Objects in the namespace this apply creates cannot exist yet: no GET for them.
+    let gets_in_new_namespace = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.starts_with("/api/v1/namespaces/apan/"))
+        .count();
+    assert_eq!(gets_in_new_namespace, 0, "{:#?}", server.requests());
 
     let id = ApplySetParent::new("meshfed-test", "kube-system").id();
     let deployment = server
