@@ -120,6 +120,7 @@ istio_resources! {
     WorkloadGroup => crate::networking::WorkloadGroup,
     VirtualService => crate::networking::VirtualService,
     Gateway => crate::networking::Gateway,
+    Sidecar => crate::networking::Sidecar,
     EnvoyFilter => crate::networking::EnvoyFilter,
     AuthorizationPolicy => crate::security::AuthorizationPolicy,
     PeerAuthentication => crate::security::PeerAuthentication,

@@ -6,6 +6,10 @@ use istio_types::networking::{
     HttpRoute, HttpRouteDestination, Percent, Port, RedirectPort, Server, ServerCredentials,
     ServerTlsMode, ServerTlsSettings, StringMatch, VirtualService, VirtualServiceSpec,
 };
+use istio_types::networking::{
+    CaptureMode, IstioEgressListener, OutboundTrafficMode, OutboundTrafficPolicy, Sidecar,
+    SidecarPort, SidecarSpec,
+};
 use istio_types::read::from_str;
 use istio_types::write::{to_json, to_yaml};
 use proptest::prelude::*;
@@ -198,6 +202,57 @@ spec:
     istio: ingressgateway
 "#;
 
+/// A Sidecar with every field of the CRD set.
+const SC_FULL: &str = r"apiVersion: networking.istio.io/v1beta1
+kind: Sidecar
+metadata:
+  name: ratings
+  namespace: bookinfo
+spec:
+  workloadSelector:
+    labels: {app: ratings}
+  ingress:
+  - port: {number: 9443, protocol: HTTPS, name: https, targetPort: 8443}
+    bind: 0.0.0.0
+    captureMode: IPTABLES
+    defaultEndpoint: 127.0.0.1:8443
+    tls:
+      mode: SIMPLE
+      serverCertificate: /etc/c.pem
+      privateKey: /etc/k.pem
+    connectionPool:
+      tcp:
+        maxConnections: 100
+        connectTimeout: 30ms
+        idleTimeout: 1h
+        maxConnectionDuration: 10m
+        tcpKeepalive: {probes: 3, time: 7200s, interval: 75s}
+      http:
+        http1MaxPendingRequests: 10
+        http2MaxRequests: 100
+        maxRequestsPerConnection: 5
+        maxRetries: 2
+        idleTimeout: 30s
+        h2UpgradePolicy: UPGRADE
+        useClientProtocol: false
+        maxConcurrentStreams: 50
+        http2KeepAlive: {interval: 10s, timeout: 5s}
+  egress:
+  - port: {number: 9080, protocol: HTTP, name: egresshttp}
+    bind: 127.0.0.1
+    captureMode: NONE
+    hosts: [prod-us1/*]
+  - hosts: [istio-system/*]
+  inboundConnectionPool:
+    http: {http1MaxPendingRequests: 1024}
+  outboundTrafficPolicy:
+    mode: ALLOW_ANY
+    egressProxy:
+      host: proxy.example.com
+      subset: v1
+      port: {number: 3128}
+";
+
 fn roundtrip<T>(text: &str)
 where
     T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
@@ -218,7 +273,10 @@ fn virtual_service_with_every_field_round_trips() {
     let vs: VirtualService = from_str(VS_FULL).unwrap();
     let h = &vs.spec.http[0];
     // Both spellings of the deprecated mirror percentage are real, separate fields.
-    assert_eq!((h.mirror_percent, h.mirror_percent_snake), (Some(50), Some(40)));
+    assert_eq!(
+        (h.mirror_percent, h.mirror_percent_snake),
+        (Some(50), Some(40))
+    );
     assert_eq!(h.r#match[0].headers["x-any"], StringMatch::Any);
     assert_eq!(
         h.r#match[0].uri,
@@ -253,7 +311,11 @@ fn virtual_service_with_every_field_round_trips() {
         Some(AbortError::GrpcStatus("UNAVAILABLE".into()))
     );
     // The served version is kept.
-    assert!(to_yaml(&vs).unwrap().starts_with("apiVersion: networking.istio.io/v1alpha3\n"));
+    assert!(
+        to_yaml(&vs)
+            .unwrap()
+            .starts_with("apiVersion: networking.istio.io/v1alpha3\n")
+    );
 }
 
 trait BodyOf {
@@ -288,13 +350,40 @@ fn gateway_with_every_field_round_trips() {
 }
 
 #[test]
+fn sidecar_with_every_field_round_trips() {
+    roundtrip::<Sidecar>(SC_FULL);
+    let sc: Sidecar = from_str(SC_FULL).unwrap();
+    assert_eq!(sc.spec.ingress[0].capture_mode, Some(CaptureMode::Iptables));
+    assert_eq!(sc.spec.egress[1].port, None);
+    assert_eq!(
+        sc.spec.outbound_traffic_policy.as_ref().unwrap().mode,
+        Some(OutboundTrafficMode::AllowAny)
+    );
+    let text = SC_FULL.replace("captureMode: NONE", "captureMode: NO");
+    let (path, _) = read_err::<Sidecar>(&text);
+    assert_eq!(path, "spec.egress[0].captureMode");
+    let text = SC_FULL.replace("maxConnections: 100", "maxConnections: '100'");
+    let (path, _) = read_err::<Sidecar>(&text);
+    assert_eq!(path, "spec.ingress[0].connectionPool.tcp.maxConnections");
+    let text = SC_FULL.replace(
+        "      subset: v1\n",
+        "      subset: v1\n      subsett: v2\n",
+    );
+    let (path, _) = read_err::<Sidecar>(&text);
+    assert_eq!(path, "spec.outboundTrafficPolicy.egressProxy.subsett");
+}
+
+#[test]
 fn explicit_defaults_are_written_back() {
     let text = GW_FULL.replace("mode: MUTUAL", "mode: PASSTHROUGH");
     let gw: Gateway = from_str(&text).unwrap();
     let yaml = to_yaml(&gw).unwrap();
     assert!(yaml.contains("mode: PASSTHROUGH"), "{yaml}");
     assert!(yaml.contains("httpsRedirect: false"), "{yaml}");
-    let vs = VS_FULL.replace("unmatchedPreflights: IGNORE", "unmatchedPreflights: UNSPECIFIED");
+    let vs = VS_FULL.replace(
+        "unmatchedPreflights: IGNORE",
+        "unmatchedPreflights: UNSPECIFIED",
+    );
     let yaml = to_yaml(&from_str::<VirtualService>(&vs).unwrap()).unwrap();
     assert!(yaml.contains("unmatchedPreflights: UNSPECIFIED"), "{yaml}");
 }
@@ -309,9 +398,15 @@ fn unknown_field_at_depth_names_the_full_path() {
     let text = VS_FULL.replace("      retryOn: 5xx", "      retryOnn: 5xx");
     let (path, msg) = read_err::<VirtualService>(&text);
     assert_eq!(path, "spec.http[0].retries.retryOnn", "{msg}");
-    let text = VS_FULL.replace("        x-user: {exact: jason}", "        x-user: {exakt: jason}");
+    let text = VS_FULL.replace(
+        "        x-user: {exact: jason}",
+        "        x-user: {exakt: jason}",
+    );
     let (path, msg) = read_err::<VirtualService>(&text);
-    assert!(path.starts_with("spec.http[0].match[0].headers"), "{path}: {msg}");
+    assert!(
+        path.starts_with("spec.http[0].match[0].headers"),
+        "{path}: {msg}"
+    );
     assert!(msg.contains("exakt"), "{msg}");
     let text = GW_FULL.replace("      caCrl:", "      caCRL:");
     let (path, msg) = read_err::<Gateway>(&text);
@@ -338,11 +433,31 @@ fn unknown_enum_values_are_errors() {
 #[test]
 fn both_members_of_a_oneof_are_an_error_at_the_parent() {
     for (from, to, want) in [
-        ("uri: {prefix: /api}", "uri: {prefix: /api, exact: /api}", "spec.http[0].match[0].uri"),
-        ("redirect: {port: 8443}", "redirect: {port: 8443, derivePort: FROM_PROTOCOL_DEFAULT}", "spec.http[2].redirect"),
-        ("body: {string: teapot}", "body: {string: teapot, bytes: aGk=}", "spec.http[3].directResponse.body"),
-        ("fixedDelay: 5s", "fixedDelay: 5s\n        exponentialDelay: 1s", "spec.http[0].fault.delay"),
-        ("httpStatus: 503", "httpStatus: 503\n        grpcStatus: INTERNAL", "spec.http[0].fault.abort"),
+        (
+            "uri: {prefix: /api}",
+            "uri: {prefix: /api, exact: /api}",
+            "spec.http[0].match[0].uri",
+        ),
+        (
+            "redirect: {port: 8443}",
+            "redirect: {port: 8443, derivePort: FROM_PROTOCOL_DEFAULT}",
+            "spec.http[2].redirect",
+        ),
+        (
+            "body: {string: teapot}",
+            "body: {string: teapot, bytes: aGk=}",
+            "spec.http[3].directResponse.body",
+        ),
+        (
+            "fixedDelay: 5s",
+            "fixedDelay: 5s\n        exponentialDelay: 1s",
+            "spec.http[0].fault.delay",
+        ),
+        (
+            "httpStatus: 503",
+            "httpStatus: 503\n        grpcStatus: INTERNAL",
+            "spec.http[0].fault.abort",
+        ),
     ] {
         let text = VS_FULL.replace(from, to);
         assert_ne!(text, VS_FULL, "{from}");
@@ -356,19 +471,46 @@ fn both_members_of_a_oneof_are_an_error_at_the_parent() {
     );
     let (path, msg) = read_err::<Gateway>(&text);
     assert_eq!(path, "spec.servers[1].tls", "{msg}");
-    assert!(msg.contains("only one of credentialName, credentialNames, tlsCertificates"), "{msg}");
+    assert!(
+        msg.contains("only one of credentialName, credentialNames, tlsCertificates"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn quoted_numbers_and_booleans_are_errors() {
     for (from, to, want) in [
-        ("weight: 30\n      headers", "weight: '30'\n      headers", "spec.http[0].route[0].weight"),
+        (
+            "weight: 30\n      headers",
+            "weight: '30'\n      headers",
+            "spec.http[0].route[0].weight",
+        ),
         ("port: 8080", "port: \"8080\"", "spec.http[0].match[0].port"),
-        ("mirror_percent: 40", "mirror_percent: '40'", "spec.http[0].mirror_percent"),
-        ("status: 418", "status: '418'", "spec.http[3].directResponse.status"),
-        ("ignoreUriCase: true", "ignoreUriCase: 'true'", "spec.http[0].match[0].ignoreUriCase"),
-        ("{value: 25.5}", "{value: '25.5'}", "spec.http[0].mirrorPercentage.value"),
-        ("redirect: {port: 8443}", "redirect: {port: '8443'}", "spec.http[2].redirect.port"),
+        (
+            "mirror_percent: 40",
+            "mirror_percent: '40'",
+            "spec.http[0].mirror_percent",
+        ),
+        (
+            "status: 418",
+            "status: '418'",
+            "spec.http[3].directResponse.status",
+        ),
+        (
+            "ignoreUriCase: true",
+            "ignoreUriCase: 'true'",
+            "spec.http[0].match[0].ignoreUriCase",
+        ),
+        (
+            "{value: 25.5}",
+            "{value: '25.5'}",
+            "spec.http[0].mirrorPercentage.value",
+        ),
+        (
+            "redirect: {port: 8443}",
+            "redirect: {port: '8443'}",
+            "spec.http[2].redirect.port",
+        ),
     ] {
         let text = VS_FULL.replace(from, to);
         assert_ne!(text, VS_FULL, "{from}");
@@ -383,11 +525,20 @@ fn quoted_numbers_and_booleans_are_errors() {
 #[test]
 fn required_fields_are_required() {
     // Destination.host, Server.hosts, Port.name and directResponse.status are required by the CRD.
-    let text = VS_FULL.replace("    - destination: {host: reviews, subset: v2}", "    - destination: {subset: v2}");
+    let text = VS_FULL.replace(
+        "    - destination: {host: reviews, subset: v2}",
+        "    - destination: {subset: v2}",
+    );
     let (path, msg) = read_err::<VirtualService>(&text);
-    assert!(path.starts_with("spec.http[0].route[1].destination"), "{path}: {msg}");
+    assert!(
+        path.starts_with("spec.http[0].route[1].destination"),
+        "{path}: {msg}"
+    );
     assert!(msg.contains("host"), "{msg}");
-    let text = GW_FULL.replace("{number: 15443, protocol: TLS, name: tls}", "{number: 15443, protocol: TLS}");
+    let text = GW_FULL.replace(
+        "{number: 15443, protocol: TLS, name: tls}",
+        "{number: 15443, protocol: TLS}",
+    );
     let (path, msg) = read_err::<Gateway>(&text);
     assert!(path.starts_with("spec.servers[4].port"), "{path}: {msg}");
 }
@@ -480,7 +631,63 @@ fn arb_gw() -> impl Strategy<Value = Gateway> {
         })
 }
 
+fn arb_sc() -> impl Strategy<Value = Sidecar> {
+    (
+        proptest::collection::vec(
+            (
+                proptest::option::of((0u32..65535, "[a-z]{1,6}")),
+                proptest::option::of(prop_oneof![
+                    Just(CaptureMode::Default),
+                    Just(CaptureMode::Iptables),
+                    Just(CaptureMode::None)
+                ]),
+                proptest::collection::vec("(\\*|\\.|~|[a-z]{1,5})/(\\*|[a-z]{1,5}\\.com)", 1..3),
+            ),
+            0..3,
+        ),
+        proptest::option::of(prop_oneof![
+            Just(OutboundTrafficMode::RegistryOnly),
+            Just(OutboundTrafficMode::AllowAny)
+        ]),
+    )
+        .prop_map(|(egress, mode)| {
+            Sidecar::new(
+                "sc",
+                "ns",
+                SidecarSpec {
+                    egress: egress
+                        .into_iter()
+                        .map(|(port, capture_mode, hosts)| IstioEgressListener {
+                            port: port.map(|(n, name)| SidecarPort {
+                                number: Some(n),
+                                protocol: None,
+                                name: Some(name),
+                                target_port: None,
+                            }),
+                            bind: None,
+                            capture_mode,
+                            hosts,
+                        })
+                        .collect(),
+                    outbound_traffic_policy: mode.map(|m| OutboundTrafficPolicy {
+                        mode: Some(m),
+                        egress_proxy: None,
+                    }),
+                    ..Default::default()
+                },
+            )
+        })
+}
+
 proptest! {
+    #[test]
+    fn prop_sidecars_round_trip(sc in arb_sc()) {
+        let yaml = to_yaml(&sc).unwrap();
+        prop_assert_eq!(&from_str::<Sidecar>(&yaml).unwrap(), &sc, "{}", yaml);
+        let json = to_json(&sc).unwrap();
+        prop_assert_eq!(&from_str::<Sidecar>(&json).unwrap(), &sc, "{}", json);
+    }
+
     #[test]
     fn prop_virtual_services_round_trip(vs in arb_vs()) {
         let yaml = to_yaml(&vs).unwrap();

@@ -74,7 +74,7 @@ impl Default for Port {
     fn default() -> Self {
         Self {
             number: 80,
-            protocol: Protocol::from(crate::primitives::ProtocolKind::Http),
+            protocol: Protocol::from(ProtocolKind::Http),
             name: "http".to_owned(),
             target_port: None,
         }
@@ -355,6 +355,398 @@ istio_object! {
     }
 }
 
-impl crate::validate::Validate for GatewaySpec {
-    fn validate_at(&self, _path: &str, _report: &mut crate::validate::Report) {}
+// ---------------------------------------------------------------------------------------------
+// Validation: Istio's `ValidateGateway`, `validateServer`, `validateServerPort`,
+// `validateServerBind` and `validateTLSOptions` (pkg/config/validation/validation.go).
+// ---------------------------------------------------------------------------------------------
+
+use crate::primitives::ProtocolKind;
+use crate::rules;
+use crate::validate::{Report, Validate, index, join};
+
+/// The cipher suites Istio knows (`security.ValidCipherSuites`, BoringSSL's non-PSK list).
+const CIPHER_SUITES: &[&str] = &[
+    "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-AES256-GCM-SHA384",
+    "ECDHE-ECDSA-CHACHA20-POLY1305",
+    "ECDHE-RSA-CHACHA20-POLY1305",
+    "ECDHE-ECDSA-AES128-SHA",
+    "ECDHE-RSA-AES128-SHA",
+    "ECDHE-ECDSA-AES256-SHA",
+    "ECDHE-RSA-AES256-SHA",
+    "AES128-GCM-SHA256",
+    "AES256-GCM-SHA384",
+    "AES128-SHA",
+    "AES256-SHA",
+    "DES-CBC3-SHA",
+];
+
+/// Istio's `security.IsValidCipherSuite`: a known name, `ALL`, empty, or an expression that
+/// starts with an operator (`-`, `+`, `!`, `[`), which Istio does not parse.
+fn is_valid_cipher_suite(cs: &str) -> bool {
+    cs.is_empty()
+        || cs == "ALL"
+        || !cs.chars().next().is_some_and(char::is_alphanumeric)
+        || CIPHER_SUITES.contains(&cs)
+}
+
+/// Istio's `protocol.IsTLS`.
+pub(crate) fn is_tls(p: ProtocolKind) -> bool {
+    matches!(p, ProtocolKind::Https | ProtocolKind::Tls)
+}
+
+/// Istio's `protocol.IsHTTP` (which, unlike [`ProtocolKind::is_http`], counts `HTTP_PROXY`).
+pub(crate) fn is_http(p: ProtocolKind) -> bool {
+    p.is_http() || p == ProtocolKind::HttpProxy
+}
+
+/// Istio's `ValidateNamespaceSlashWildcardHostname` (with `validateSidecarOrGatewayHostnamePart`):
+/// `namespace/dnsName` for Sidecar egress hosts; Gateway hosts may also omit the namespace or be
+/// an IP. The namespace is `*`, `.`, a DNS label, or (sidecars only) `~`; the name is an FQDN or
+/// `*`-prefixed wildcard, never a short name or partial wildcard.
+pub(crate) fn validate_namespace_slash_host(host: &str, is_gateway: bool) -> Vec<String> {
+    let mut errs = Vec::new();
+    let Some((ns, name)) = host.split_once('/') else {
+        if is_gateway {
+            host_part(host, true, &mut errs);
+        } else {
+            errs.push(format!(
+                "host {host:?} must be of the form namespace/dnsName"
+            ));
+        }
+        return errs;
+    };
+    if ns.is_empty() || name.is_empty() {
+        errs.push(format!(
+            "host {host:?}: the namespace and the dnsName cannot be empty"
+        ));
+    }
+    let ns_ok = ns == "*" || ns == "." || (ns == "~" && !is_gateway) || rules::is_dns1123_label(ns);
+    if !ns_ok {
+        let what = if is_gateway { "gateway" } else { "sidecar" };
+        errs.push(format!("invalid namespace {ns:?} in {what} host {host:?}"));
+    }
+    host_part(name, is_gateway, &mut errs);
+    errs
+}
+
+fn host_part(name: &str, is_gateway: bool, errs: &mut Vec<String>) {
+    if name != "*" && !name.contains('.') {
+        errs.push(format!(
+            "{name:?} is a short name; use a fully qualified name (or *)"
+        ));
+    }
+    if let Err(e) = rules::validate_wildcard_domain(name) {
+        if !is_gateway {
+            errs.push(e.clone());
+        }
+        if !rules::is_ip(name) {
+            errs.push(e);
+        }
+    }
+    if let Err(e) = rules::validate_partial_wildcard(name) {
+        errs.push(e);
+    }
+}
+
+/// Istio's `validateTLSOptions`, plus the CRD's item limits on `credentialNames` and
+/// `tlsCertificates` (1 to 2).
+#[allow(
+    clippy::too_many_lines,
+    reason = "one Istio function, kept in its order so it can be compared rule by rule"
+)]
+pub(crate) fn validate_server_tls(tls: &ServerTlsSettings, path: &str, report: &mut Report) {
+    let non_empty = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.is_empty());
+    match &tls.credentials {
+        Some(ServerCredentials::CredentialNames(n)) if n.is_empty() || n.len() > 2 => {
+            report.error(
+                join(path, "credentialNames"),
+                format!(
+                    "credentialNames must have 1 or 2 entries (it has {})",
+                    n.len()
+                ),
+            );
+        }
+        Some(ServerCredentials::TlsCertificates(c)) if c.is_empty() || c.len() > 2 => {
+            report.error(
+                join(path, "tlsCertificates"),
+                format!(
+                    "tlsCertificates must have 1 or 2 entries (it has {})",
+                    c.len()
+                ),
+            );
+        }
+        _ => {}
+    }
+    if matches!(
+        tls.min_protocol_version,
+        Some(TlsProtocol::TlsV1_0 | TlsProtocol::TlsV1_1)
+    ) && tls.cipher_suites.is_empty()
+    {
+        report.warning(join(path, "cipherSuites"), "TLS versions below 1.2 need cipherSuites set: the default ciphers no longer include compatible ones");
+    }
+    let mut invalid = std::collections::BTreeSet::new();
+    let mut valid = std::collections::BTreeSet::new();
+    let mut dup = std::collections::BTreeSet::new();
+    for cs in &tls.cipher_suites {
+        if !is_valid_cipher_suite(cs) {
+            invalid.insert(cs.as_str());
+        } else if !valid.insert(cs.as_str()) {
+            dup.insert(cs.as_str());
+        }
+    }
+    if !invalid.is_empty() {
+        report.warning(
+            join(path, "cipherSuites"),
+            format!("invalid cipher suites are ignored: {invalid:?}"),
+        );
+    }
+    if !dup.is_empty() {
+        report.warning(
+            join(path, "cipherSuites"),
+            format!("duplicate cipher suites are ignored: {dup:?}"),
+        );
+    }
+    let credential = tls.credential_name().is_some_and(|n| !n.is_empty());
+    let mode = tls.mode();
+    if mode == ServerTlsMode::IstioMutual {
+        for (field, v, what) in [
+            (
+                "serverCertificate",
+                &tls.server_certificate,
+                "a server certificate",
+            ),
+            ("privateKey", &tls.private_key, "a private key"),
+            ("caCertificates", &tls.ca_certificates, "a CA bundle"),
+        ] {
+            if non_empty(v) {
+                report.error(
+                    join(path, field),
+                    format!("ISTIO_MUTUAL uses Istio's certificates and cannot have {what}"),
+                );
+            }
+        }
+        if credential {
+            report.error(
+                join(path, "credentialName"),
+                "ISTIO_MUTUAL uses Istio's certificates and cannot have a credentialName",
+            );
+        }
+        return;
+    }
+    if matches!(
+        mode,
+        ServerTlsMode::Passthrough | ServerTlsMode::AutoPassthrough
+    ) && (non_empty(&tls.ca_crl)
+        || non_empty(&tls.server_certificate)
+        || non_empty(&tls.private_key)
+        || non_empty(&tls.ca_certificates)
+        || credential)
+    {
+        report.warning(
+            join(path, "mode"),
+            format!(
+                "{} does not terminate TLS: its certificates are ignored",
+                mode_name(mode)
+            ),
+        );
+    }
+    let terminating = matches!(
+        mode,
+        ServerTlsMode::Simple | ServerTlsMode::Mutual | ServerTlsMode::OptionalMutual
+    );
+    // Any credential form fetches the certificates remotely (or names the files itself).
+    let has_credentials = credential
+        || matches!(&tls.credentials, Some(ServerCredentials::CredentialNames(n)) if !n.is_empty())
+        || matches!(&tls.credentials, Some(ServerCredentials::TlsCertificates(c)) if !c.is_empty());
+    if terminating && has_credentials {
+        return;
+    }
+    let mut need = |field: &str, v: &Option<String>, msg: &str| {
+        if !non_empty(v) {
+            report.error(join(path, field), msg.to_owned());
+        }
+    };
+    match mode {
+        ServerTlsMode::Simple => {
+            need(
+                "serverCertificate",
+                &tls.server_certificate,
+                "SIMPLE TLS needs a serverCertificate (or a credentialName)",
+            );
+            need(
+                "privateKey",
+                &tls.private_key,
+                "SIMPLE TLS needs a privateKey (or a credentialName)",
+            );
+        }
+        ServerTlsMode::Mutual | ServerTlsMode::OptionalMutual => {
+            need(
+                "serverCertificate",
+                &tls.server_certificate,
+                "MUTUAL TLS needs a serverCertificate (or a credentialName)",
+            );
+            need(
+                "privateKey",
+                &tls.private_key,
+                "MUTUAL TLS needs a privateKey (or a credentialName)",
+            );
+            need(
+                "caCertificates",
+                &tls.ca_certificates,
+                "MUTUAL TLS needs a client CA bundle in caCertificates (or a credentialName)",
+            );
+        }
+        _ => {}
+    }
+    if non_empty(&tls.ca_crl) {
+        if credential {
+            report.error(
+                join(path, "caCrl"),
+                "caCrl cannot be used with credentialName: put the CRL in the credential",
+            );
+        }
+        if mode == ServerTlsMode::Simple {
+            report.error(
+                join(path, "caCrl"),
+                "caCrl is not supported with SIMPLE TLS",
+            );
+        }
+    }
+}
+
+fn mode_name(mode: ServerTlsMode) -> &'static str {
+    match mode {
+        ServerTlsMode::Passthrough => "PASSTHROUGH",
+        ServerTlsMode::Simple => "SIMPLE",
+        ServerTlsMode::Mutual => "MUTUAL",
+        ServerTlsMode::AutoPassthrough => "AUTO_PASSTHROUGH",
+        ServerTlsMode::IstioMutual => "ISTIO_MUTUAL",
+        ServerTlsMode::OptionalMutual => "OPTIONAL_MUTUAL",
+    }
+}
+
+/// Istio's `validateServer` (with `validateServerPort` and `validateServerBind`).
+fn validate_server(s: &Server, path: &str, report: &mut Report) {
+    if s.hosts.is_empty() {
+        report.error(join(path, "hosts"), "a server needs at least one host");
+    }
+    for (i, h) in s.hosts.iter().enumerate() {
+        for e in validate_namespace_slash_host(h, true) {
+            report.error(index(&join(path, "hosts"), i), e);
+        }
+    }
+    let port_path = join(path, "port");
+    let before = report.findings.len();
+    let bind = s.bind.as_deref().unwrap_or("");
+    let unix = bind.starts_with("unix://");
+    if (s.port.number > 0 || !unix)
+        && let Err(e) = rules::validate_port(u64::from(s.port.number))
+    {
+        report.error(join(&port_path, "number"), e);
+    }
+    if s.port.target_port.is_some_and(|t| t > 0) {
+        report.error(
+            join(&port_path, "targetPort"),
+            "targetPort has no effect on Gateways",
+        );
+    }
+    if s.port.name.is_empty() {
+        report.error(join(&port_path, "name"), "the port name must be set");
+    }
+    let port_ok = report.findings.len() == before;
+    if let Some(socket) = bind.strip_prefix("unix://") {
+        if let Err(e) = rules::validate_unix_address(socket) {
+            report.error(join(path, "bind"), e);
+        }
+        if s.port.number != 0 {
+            report.error(
+                join(&port_path, "number"),
+                "the port number must be 0 with a unix:// bind",
+            );
+        }
+    } else if !bind.is_empty()
+        && let Err(e) = rules::validate_ip(bind)
+    {
+        report.error(join(path, "bind"), e);
+    }
+    if let Some(tls) = &s.tls {
+        validate_server_tls(tls, &join(path, "tls"), report);
+    }
+    if port_ok {
+        let p = s.port.protocol.kind();
+        match &s.tls {
+            None if is_tls(p) => report.error(
+                join(path, "tls"),
+                format!("a {} server needs tls settings", s.port.protocol),
+            ),
+            Some(tls) if !is_tls(p) => {
+                if is_http(p) {
+                    let passthrough = matches!(
+                        tls.mode(),
+                        ServerTlsMode::Passthrough | ServerTlsMode::AutoPassthrough
+                    );
+                    let files = [
+                        &tls.ca_certificates,
+                        &tls.private_key,
+                        &tls.server_certificate,
+                    ]
+                    .iter()
+                    .any(|v| v.as_deref().is_some_and(|s| !s.is_empty()));
+                    if !passthrough || files {
+                        report.error(
+                            join(path, "tls"),
+                            "a plain-text HTTP server can only have tls.httpsRedirect",
+                        );
+                    }
+                } else {
+                    report.error(
+                        join(path, "tls"),
+                        format!(
+                            "a {} server cannot have tls settings (only HTTPS and TLS servers)",
+                            s.port.protocol
+                        ),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Validate for GatewaySpec {
+    fn validate_at(&self, path: &str, report: &mut Report) {
+        let servers = join(path, "servers");
+        if self.servers.is_empty() {
+            report.error(servers.clone(), "a Gateway needs at least one server");
+        }
+        for (i, s) in self.servers.iter().enumerate() {
+            validate_server(s, &index(&servers, i), report);
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for (i, s) in self.servers.iter().enumerate() {
+            let at = index(&servers, i);
+            if !names.insert(s.port.name.as_str()) {
+                report.error(
+                    join(&join(&at, "port"), "name"),
+                    format!(
+                        "port names must be unique across servers: {:?} is used twice",
+                        s.port.name
+                    ),
+                );
+            }
+            if !is_http(s.port.protocol.kind())
+                && s.tls
+                    .as_ref()
+                    .is_some_and(|t| t.https_redirect == Some(true))
+            {
+                report.warning(
+                    join(&join(&at, "tls"), "httpsRedirect"),
+                    "tls.httpsRedirect only makes sense on HTTP servers",
+                );
+            }
+        }
+    }
 }

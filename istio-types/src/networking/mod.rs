@@ -6,6 +6,7 @@ mod destination_rule;
 mod envoy_filter;
 mod gateway;
 mod service_entry;
+mod sidecar;
 mod virtual_service;
 mod workload_entry;
 mod workload_group;
@@ -34,6 +35,10 @@ pub use gateway::{
 };
 pub use service_entry::{
     Location, Resolution, ServiceEntry, ServiceEntrySpec, ServiceEntryWorkloads, ServicePort,
+};
+pub use sidecar::{
+    CaptureMode, IstioEgressListener, IstioIngressListener, OutboundTrafficMode,
+    OutboundTrafficPolicy, Sidecar, SidecarPort, SidecarSpec,
 };
 pub use virtual_service::{
     Abort, AbortError, CorsPolicy, Delay, DelayType, Delegate, DerivePort, Destination,
