@@ -311,3 +311,86 @@ pub(crate) fn validate_unix_address(addr: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_follow_istio() {
+        for ok in [
+            "a",
+            "a.b.com",
+            "*",
+            "*.foo.com",
+            "*foo.com",
+            "istio.io.",
+            "A.Example.COM",
+        ] {
+            assert!(validate_wildcard_domain(ok).is_ok(), "{ok}");
+        }
+        let long = "a".repeat(256);
+        for bad in [
+            "",
+            "a_b.com",
+            "foo.*.com",
+            "foo.123",
+            "-a.com",
+            long.as_str(),
+        ] {
+            assert!(validate_wildcard_domain(bad).is_err(), "{bad}");
+        }
+        assert!(validate_fqdn("*.foo.com").is_err());
+        assert!(validate_partial_wildcard("*foo.com").is_err());
+        assert!(validate_partial_wildcard("*.foo.com").is_ok());
+    }
+
+    #[test]
+    fn addresses_and_ports() {
+        for ok in ["10.0.0.1", "::1", "10.0.0.0/8", "2001:db8::/32"] {
+            assert!(validate_ip_subnet(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "300.0.0.1",
+            "10.0.0.0/33",
+            "10.0.0.0/",
+            "a/8",
+            "10.0.0.0/08",
+        ] {
+            assert!(validate_ip_subnet(bad).is_err(), "{bad}");
+        }
+        assert!(validate_port(0).is_err() && validate_port(65536).is_err());
+        assert!(validate_port(1).is_ok() && validate_port(65535).is_ok());
+        assert!(validate_unix_address("/var/run/a.sock").is_ok());
+        assert!(validate_unix_address("@abstract").is_ok());
+        assert!(validate_unix_address("a.sock").is_err());
+        assert!(validate_unix_address("/var/run/").is_err());
+    }
+
+    #[test]
+    fn labels_and_export_to() {
+        let mut report = Report::new();
+        let labels = BTreeMap::from([
+            ("app".to_owned(), "a".to_owned()),
+            ("example.com/tier".to_owned(), String::new()),
+            ("bad key".to_owned(), "v".to_owned()),
+            ("k".to_owned(), "bad value".to_owned()),
+        ]);
+        validate_labels(&labels, "labels", &mut report);
+        let paths: Vec<_> = report.findings.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["labels[bad key]", "labels[k]"]);
+        let mut report = Report::new();
+        validate_export_to(
+            &[".".into(), "ns1".into()],
+            false,
+            false,
+            "exportTo",
+            &mut report,
+        );
+        assert!(report.is_clean());
+        validate_export_to(&["~".into()], true, false, "exportTo", &mut report);
+        assert!(report.is_clean());
+        validate_export_to(&["~".into()], false, false, "exportTo", &mut report);
+        assert!(report.has_errors());
+    }
+}

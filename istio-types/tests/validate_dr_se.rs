@@ -997,3 +997,12 @@ fn the_table_checker_can_fail() {
         .is_err()
     );
 }
+
+#[test]
+fn port_names_of_63_characters_are_rejected_by_the_crd() {
+    // CRD CEL on WorkloadEntry.ports: size(key) < 63.
+    let name = "a".repeat(63);
+    let yaml = we(&format!("address: 10.0.0.1\nports:\n  {name}: 80"));
+    let path: &'static str = Box::leak(format!("spec.ports[{name}]").into_boxed_str());
+    check(&yaml, Error(path, "shorter than 63")).unwrap();
+}

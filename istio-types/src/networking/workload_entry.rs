@@ -185,6 +185,18 @@ pub(crate) fn validate_crd_limits(
             );
         }
     }
+    // CRD CEL on `ports`: keys shorter than 63 characters matching Istio's label syntax.
+    for name in we.ports.keys() {
+        if name.len() >= 63 {
+            report.error(
+                crate::validate::key(&join(path, "ports"), name),
+                format!(
+                    "port name {name:?} is {} characters long; it must be shorter than 63",
+                    name.len()
+                ),
+            );
+        }
+    }
     if let Some(socket) = we
         .address
         .as_deref()
