@@ -467,6 +467,34 @@ fn cases() -> Vec<Case> {
   - route: [{destination: {host: reviews}}]
   - route: [{destination: {host: ratings}}]
 ", Warning, "spec.http[1]"),
+        // analyzeUnreachableHTTPRules/coveredValidation: an earlier shorter prefix takes it.
+        vs(
+            "prefix covered by an earlier prefix",
+            "  hosts: [reviews]
+  http:
+  - match: [{uri: {prefix: /debug}}]
+    route: [{destination: {host: reviews}}]
+  - match: [{uri: {prefix: /debugs}}]
+    route: [{destination: {host: ratings}}]
+",
+            Warning,
+            "spec.http[1].match[0]",
+        ),
+        // coveredValidation: a different method means no overlap.
+        vs(
+            "longer prefix first is fine",
+            "  hosts: [reviews]
+  http:
+  - match: [{uri: {prefix: /debugs}}]
+    route: [{destination: {host: ratings}}]
+  - match: [{uri: {prefix: /debug}, method: {exact: POST}}]
+    route: [{destination: {host: reviews}}]
+  - match: [{uri: {prefix: /debug/x}}]
+    route: [{destination: {host: reviews}}]
+",
+            Valid,
+            "",
+        ),
         // validateExportTo: duplicates.
         vs("duplicate exportTo", "  hosts: [reviews]
   http:
@@ -714,6 +742,16 @@ fn cases() -> Vec<Case> {
   egress:
   - hosts: ['./*']
 ", Error, "spec.workloadSelector.labels[app]"),
+        // CRD: selector label values are at most 63 characters.
+        sc(
+            "selector label value too long",
+            "  workloadSelector: {labels: {app: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}}
+  egress:
+  - hosts: ['./*']
+",
+            Error,
+            "spec.workloadSelector.labels[app]",
+        ),
         // ValidateNamespaceSlashWildcardHostname: egress hosts need ns/.
         sc("egress host without namespace", "  egress:
   - hosts: [reviews.default.svc.cluster.local]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::primitives::Protocol;
+use crate::primitives::{Protocol, ProtocolKind};
 use crate::resource::istio_object;
 
 /// The spec of a Gateway.
@@ -68,6 +68,25 @@ pub struct Port {
         deserialize_with = "crate::strict::opt_number"
     )]
     pub target_port: Option<u32>,
+}
+
+impl Port {
+    /// A port with this number, protocol and name.
+    ///
+    /// ```
+    /// use istio_types::networking::Port;
+    /// use istio_types::primitives::ProtocolKind;
+    /// let p = Port::new(15443, ProtocolKind::Tls, "tls");
+    /// assert_eq!(p.protocol.as_str(), "TLS");
+    /// ```
+    pub fn new(number: u32, protocol: ProtocolKind, name: impl Into<String>) -> Self {
+        Self {
+            number,
+            protocol: Protocol::from(protocol),
+            name: name.into(),
+            target_port: None,
+        }
+    }
 }
 
 impl Default for Port {
@@ -360,7 +379,6 @@ istio_object! {
 // `validateServerBind` and `validateTLSOptions` (pkg/config/validation/validation.go).
 // ---------------------------------------------------------------------------------------------
 
-use crate::primitives::ProtocolKind;
 use crate::rules;
 use crate::validate::{Report, Validate, index, join};
 

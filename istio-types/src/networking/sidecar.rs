@@ -369,11 +369,31 @@ fn egress_hosts(hosts: &[String], path: &str, report: &mut Report) {
 }
 
 impl Validate for SidecarSpec {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "Istio's ValidateSidecar, kept in its order so it can be compared rule by rule"
+    )]
     fn validate_at(&self, path: &str, report: &mut Report) {
         if let Some(sel) = &self.workload_selector {
+            let lp = join(&join(path, "workloadSelector"), "labels");
+            // The CRD: at most 256 labels, values at most 63 characters.
+            if sel.labels.len() > 256 {
+                report.error(
+                    lp.clone(),
+                    format!("at most 256 labels (there are {})", sel.labels.len()),
+                );
+            }
+            for (k, v) in &sel.labels {
+                if v.len() > 63 {
+                    report.error(
+                        crate::validate::key(&lp, k),
+                        format!("label value {v:?} is longer than 63 characters"),
+                    );
+                }
+            }
             rules::validate_selector_labels(
                 &sel.labels,
-                &join(&join(path, "workloadSelector"), "labels"),
+                &lp,
                 "workload selector without labels: this Sidecar applies to every workload in the namespace",
                 report,
             );

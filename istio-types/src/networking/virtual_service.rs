@@ -2045,7 +2045,7 @@ fn tcp_route(t: &TcpRoute, path: &str, report: &mut Report) {
 
 /// Istio's `analyzeUnreachable*Rules`, exact-duplicate part: a second rule without matches,
 /// and matches equal (ignoring their names) to an earlier rule's, are warnings. (The prefix
-/// overlap analysis is not ported.)
+/// overlap part is [`overlapping_prefixes`].)
 fn unreachable_rules<M: PartialEq>(matches: &[(&[M], String)], path: &str, report: &mut Report) {
     let mut seen: Vec<(&M, usize)> = Vec::new();
     let mut empty_seen = false;
@@ -2080,6 +2080,119 @@ fn unreachable_rules<M: PartialEq>(matches: &[(&[M], String)], path: &str, repor
                 at,
                 format!("rule {name} is never used: all its matches are used by earlier rules"),
             );
+        }
+    }
+}
+
+/// Istio's `assignExactOrPrefix`: `exact:v`, `prefix:v`, or empty (regex and `{}`).
+fn exact_or_prefix(sm: Option<&StringMatch>) -> String {
+    match sm {
+        Some(StringMatch::Exact(v)) if !v.is_empty() => format!("exact:{v}"),
+        Some(StringMatch::Prefix(v)) if !v.is_empty() => format!("prefix:{v}"),
+        _ => String::new(),
+    }
+}
+
+/// What Istio's `genMatchHTTPRoutes` keeps of a prefix match to compare it with later ones.
+struct PrefixMatch {
+    route: usize,
+    r#match: usize,
+    route_name: String,
+    match_name: String,
+    prefix: String,
+    port: u32,
+    method: String,
+    authority: String,
+    headers: BTreeMap<String, String>,
+    query_params: BTreeMap<String, String>,
+    without_headers: BTreeMap<String, String>,
+}
+
+impl PrefixMatch {
+    fn new(route: usize, mi: usize, route_name: String, m: &HttpMatchRequest) -> Option<Self> {
+        let Some(StringMatch::Prefix(prefix)) = &m.uri else {
+            return None;
+        };
+        if prefix.is_empty() {
+            return None;
+        }
+        let method = Some(exact_or_prefix(m.method.as_ref()))
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| "exact:GET".to_owned());
+        let map = |m: &BTreeMap<String, StringMatch>| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), exact_or_prefix(Some(v))))
+                .collect::<BTreeMap<_, _>>()
+        };
+        Some(Self {
+            route,
+            r#match: mi,
+            route_name,
+            match_name: m
+                .name
+                .as_ref()
+                .map_or_else(|| format!("#{mi}"), |n| format!("{n:?}")),
+            prefix: prefix.clone(),
+            port: m.port.unwrap_or(0),
+            method,
+            authority: exact_or_prefix(m.authority.as_ref()),
+            headers: map(&m.headers),
+            query_params: map(&m.query_params),
+            without_headers: map(&m.without_headers),
+        })
+    }
+
+    /// Istio's `coveredValidation`: does `self` (earlier) take every request `later` matches?
+    fn covers(&self, later: &Self) -> bool {
+        let value_covers = |a: &str, b: &str| a == b || a.starts_with(b);
+        let map_covers = |a: &BTreeMap<String, String>, b: &BTreeMap<String, String>| {
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(k, v)| b.get(k).is_some_and(|bv| value_covers(v, bv)))
+        };
+        later.prefix.starts_with(&self.prefix)
+            && later.port == self.port
+            && value_covers(&self.method, &later.method)
+            && value_covers(&self.authority, &later.authority)
+            && map_covers(&self.headers, &later.headers)
+            && map_covers(&self.query_params, &later.query_params)
+            && map_covers(&self.without_headers, &later.without_headers)
+    }
+}
+
+/// Istio's overlapping-prefix part of `analyzeUnreachableHTTPRules`: a later prefix match that
+/// an earlier, shorter prefix with the same other conditions already takes is a warning.
+fn overlapping_prefixes(routes: &[HttpRoute], path: &str, report: &mut Report) {
+    let mut seen: Vec<HttpMatchRequest> = Vec::new();
+    let mut prefixes = Vec::new();
+    for (ri, r) in routes.iter().enumerate() {
+        let route_name = r
+            .name
+            .as_ref()
+            .map_or_else(|| format!("#{ri}"), |n| format!("{n:?}"));
+        for (mi, m) in r.r#match.iter().enumerate() {
+            let unnamed = HttpMatchRequest {
+                name: None,
+                ..m.clone()
+            };
+            if seen.contains(&unnamed) {
+                continue;
+            }
+            seen.push(unnamed);
+            prefixes.extend(PrefixMatch::new(ri, mi, route_name.clone(), m));
+        }
+    }
+    for (i, a) in prefixes.iter().enumerate() {
+        for b in &prefixes[i + 1..] {
+            if b.prefix != a.prefix && a.covers(b) {
+                report.warning(
+                    index(&join(&index(path, b.route), "match"), b.r#match),
+                    format!(
+                        "match {} of prefix {:?} in rule {} is never used: match {} of prefix {:?} in rule {} takes its requests first",
+                        b.match_name, b.prefix, b.route_name, a.match_name, a.prefix, a.route_name
+                    ),
+                );
+            }
         }
     }
 }
@@ -2217,6 +2330,7 @@ impl Validate for VirtualServiceSpec {
             })
             .collect();
         unreachable_rules(&http_names, &join(path, "http"), report);
+        overlapping_prefixes(&self.http, &join(path, "http"), report);
         let tcp: Vec<(&[L4MatchAttributes], String)> = self
             .tcp
             .iter()
