@@ -46,8 +46,15 @@ pub(crate) struct Diagnostic {
     pub(crate) kind: String,
     /// The object's `metadata.name`, when it has one.
     pub(crate) name: Option<String>,
+    /// The object's `metadata.namespace`, for namespaced resources (`lint`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) namespace: Option<String>,
     pub(crate) file: Option<PathBuf>,
     pub(crate) line: Option<usize>,
+    /// Whether the human form names the object (`lint` reads many objects per file;
+    /// `validate` reads one).
+    #[serde(skip)]
+    pub(crate) show_object: bool,
 }
 
 impl Diagnostic {
@@ -59,8 +66,10 @@ impl Diagnostic {
             path: d.path,
             kind: "Federation".to_owned(),
             name: name.map(str::to_owned),
+            namespace: None,
             file: d.file,
             line: d.line,
+            show_object: false,
         }
     }
 }
@@ -78,6 +87,14 @@ impl std::fmt::Display for Diagnostic {
             Severity::Error => "error: ",
             Severity::Warning => "warning: ",
         })?;
+        if self.show_object {
+            f.write_str(&self.kind)?;
+            match (&self.namespace, &self.name) {
+                (Some(ns), Some(n)) => write!(f, " {ns}/{n}: ")?,
+                (None, Some(n)) => write!(f, " {n}: ")?,
+                _ => f.write_str(": ")?,
+            }
+        }
         if !self.path.is_empty() {
             write!(f, "{}: ", self.path)?;
         }

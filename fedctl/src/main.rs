@@ -5,8 +5,10 @@
 //! add a module with `Args` and `run`, and a variant here. Only this binary prints and exits.
 
 mod certs;
+mod convert;
 mod diag;
 mod fsio;
+mod lint;
 mod load;
 mod render;
 mod schema;
@@ -48,6 +50,10 @@ enum Command {
     Render(render::Args),
     /// Make the shared root CA and one intermediate CA per cluster.
     Certs(certs::Args),
+    /// Check Istio resources the way Istio's admission webhook does, offline.
+    Lint(lint::Args),
+    /// Rewrite Istio resources at another API version, every field kept.
+    Convert(convert::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +63,8 @@ fn main() -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Render(args) => render::run(args),
         Command::Certs(args) => certs::run(args),
+        Command::Lint(args) => lint::run(args),
+        Command::Convert(args) => convert::run(args),
     };
     ExitCode::from(code)
 }
