@@ -1242,7 +1242,8 @@ impl Run<'_> {
         }
     }
 
-    /// Deletes members of our ApplySet (of the kinds the parent lists) that are not in `keep`,
+    /// Deletes members of our ApplySet (of the kinds the parent lists) that are not in `keep`
+    /// (but never Namespaces or CRDs: see [`never_pruned`]),
     /// re-reading each right before deleting it. In a dry run, only reports them.
     async fn prune(
         &self,
@@ -1288,7 +1289,7 @@ impl Run<'_> {
                     },
                     name: obj.metadata.name.clone().unwrap_or_default(),
                 };
-                if !keep.contains(&oref.key()) {
+                if !keep.contains(&oref.key()) && !never_pruned(&oref.group, &oref.kind) {
                     candidates.push((oref, ar.clone(), *namespaced));
                 }
             }
@@ -1407,4 +1408,15 @@ mod tests {
         );
         assert_eq!(kinds.len(), 1);
     }
+}
+
+/// Kinds that are applied but never pruned. Deleting a Namespace deletes everything in it,
+/// including objects nobody asked us to manage (a federation shares `istio-system` and
+/// `default` with everyone), and deleting a CRD deletes every custom resource of its kind.
+/// Dropping them from a bundle stops managing them; removing them is the user's decision.
+pub(crate) fn never_pruned(group: &str, kind: &str) -> bool {
+    matches!(
+        (group, kind),
+        ("", "Namespace") | ("apiextensions.k8s.io", "CustomResourceDefinition")
+    )
 }

@@ -682,3 +682,23 @@ async fn namespace_offloading_that_never_gets_ready_stops_before_workloads() {
     assert!(server.get("apps", "deployments", "apan", "web").is_none());
     assert_eq!(cs.count(Action::Skipped), 4, "{cs}");
 }
+
+#[tokio::test]
+async fn prune_never_deletes_namespaces_even_when_dropped() {
+    let server = FakeApiServer::start().await;
+    let mut first = bundle();
+    first.push(namespace("scratch"));
+    assert!(apply_one(&server, options(), first).await.is_success());
+    let mut opts = options();
+    opts.prune = true;
+    server.clear_requests();
+    let cs = apply_one(&server, opts, bundle()).await;
+    assert!(cs.is_success(), "{cs}");
+    assert_eq!(cs.count(Action::Pruned), 0, "{cs}");
+    assert!(
+        !server.writes().iter().any(|w| w.method == "DELETE"),
+        "{:#?}",
+        server.writes()
+    );
+    assert!(server.get("", "namespaces", "", "scratch").is_some());
+}
