@@ -582,6 +582,31 @@ impl Validator {
             self.error(path, message);
             ok = false;
         }
+        // Each cluster's ingress gateway lives in namespace `istio-ingress-<name>`, a DNS label.
+        let named = std::iter::once((
+            "spec.topology.consumerProvider.consumer.name".to_owned(),
+            &spec.consumer.name,
+        ))
+        .chain(spec.providers.iter().enumerate().map(|(i, p)| {
+            (
+                format!("spec.topology.consumerProvider.providers[{i}].name"),
+                &p.name,
+            )
+        }));
+        for (path, name) in named {
+            let namespace = format!("istio-ingress-{name}");
+            if name.len() > 63 || namespace.len() <= 63 {
+                continue;
+            }
+            self.error(
+                path,
+                format!(
+                    "the cluster's ingress-gateway namespace would be {namespace:?} ({} characters), longer than a namespace name may be (63): use a name of at most 49 characters",
+                    namespace.len()
+                ),
+            );
+            ok = false;
+        }
         let consumer = consumer?;
         ok.then_some(Topology::ConsumerProvider {
             consumer,
@@ -784,6 +809,7 @@ impl Validator {
                         "the service runs only on providers: every request, including those entering through the consumer's gateway, crosses the LIQO network, and locality load balancing has no local instance to prefer in the consumer",
                     );
                 }
+                ok &= self.liqo_service_names(path, spec, namespace.as_ref(), &runs_in_names);
             }
         }
         Some(Service {
@@ -804,6 +830,64 @@ impl Validator {
             thresholds,
         })
         .filter(|_| ok)
+    }
+
+    /// consumerProvider: the names the LIQO layout derives from a service must work.
+    ///
+    /// - `istio-system` and `istio-ingress-<cluster>` have their offloading fixed by the Istio
+    ///   layout (`Local`; only to that cluster), which a service cannot use (its instances run
+    ///   on every cluster of `runsIn`), and LIQO honours one NamespaceOffloading per namespace.
+    /// - The Deployment `<service>-<cluster>` is also the value of its pods' `app-t` label,
+    ///   which Kubernetes caps at 63 characters.
+    fn liqo_service_names(
+        &mut self,
+        path: &str,
+        spec: &ServiceSpec,
+        namespace: Option<&Dns1123Label>,
+        runs_in: &[String],
+    ) -> bool {
+        let mut ok = true;
+        if let Some(ns) = namespace.map(Dns1123Label::as_str) {
+            let fixed = if ns == "istio-system" {
+                Some(
+                    "is offloaded with podOffloadingStrategy Local so that istiod stays in the consumer: its pods never run on a provider"
+                        .to_owned(),
+                )
+            } else {
+                ns.strip_prefix("istio-ingress-")
+                    .filter(|c| self.clusters.contains_key(*c))
+                    .map(|c| {
+                        format!(
+                            "is the ingress-gateway namespace of cluster {c:?}, offloaded to that cluster alone (or not at all, for the consumer)"
+                        )
+                    })
+            };
+            if let Some(why) = fixed {
+                self.error(
+                    format!("{path}.namespace"),
+                    format!(
+                        "{ns:?} {why}; a service's namespace must be offloaded LocalAndRemote with EnforceSameName to every provider, and LIQO honours one NamespaceOffloading per namespace: put the service in a namespace of its own"
+                    ),
+                );
+                ok = false;
+            }
+        }
+        if spec.workload.is_some()
+            && let Some(long) = runs_in
+                .iter()
+                .map(|c| format!("{}-{c}", spec.name))
+                .find(|local| local.len() > 63)
+        {
+            self.error(
+                format!("{path}.name"),
+                format!(
+                    "the Deployment {long:?} ({} characters) names the service's instances in one cluster and is the value of their app-t label, which allows at most 63: shorten the service or cluster name",
+                    long.len()
+                ),
+            );
+            ok = false;
+        }
+        ok
     }
 
     fn ports(&mut self, path: &str, specs: &[PortSpec]) -> Option<Vec<ServicePort>> {
