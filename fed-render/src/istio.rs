@@ -94,13 +94,23 @@ pub(crate) fn cross_network_gateway(
 
 /// Routes `ingress.path` on the cross-network Gateway's HTTP server to the service.
 pub(crate) fn ingress_virtual_service(fed: &ValidatedFederation, svc: &FedService) -> Object {
+    ingress_virtual_service_on(fed, svc, &format!("{ISTIO_SYSTEM}/{CROSS_NETWORK_GATEWAY}"))
+}
+
+/// Routes `ingress.path` on the Gateway `gateway` (`namespace/name`) to the service, at the
+/// service's first port.
+pub(crate) fn ingress_virtual_service_on(
+    fed: &ValidatedFederation,
+    svc: &FedService,
+    gateway: &str,
+) -> Object {
     let path = svc.ingress().map_or("/", |i| i.path());
     let port = svc.ports().first().map(|p| PortSelector {
         number: Some(u32::from(p.number().get())),
     });
     let spec = VirtualServiceSpec {
         hosts: vec!["*".to_owned()],
-        gateways: vec![format!("{ISTIO_SYSTEM}/{CROSS_NETWORK_GATEWAY}")],
+        gateways: vec![gateway.to_owned()],
         http: vec![HttpRoute {
             r#match: vec![HttpMatchRequest {
                 uri: Some(StringMatch::Prefix(path.to_owned())),
@@ -291,4 +301,116 @@ pub(crate) fn overflow_endpoints(
             ServiceEntry::new(svc.name().as_str(), svc.namespace().as_str(), spec),
         )]
     }
+}
+
+/// A Gateway with one plain-HTTP server on port 80 for any host, on the gateway pods that
+/// carry `selector`.
+pub(crate) fn http_gateway(
+    fed: &ValidatedFederation,
+    name: &str,
+    namespace: &str,
+    selector: std::collections::BTreeMap<String, String>,
+) -> Object {
+    let servers = vec![Server {
+        port: Port {
+            number: 80,
+            protocol: Protocol::from(ProtocolKind::Http),
+            name: "http".to_owned(),
+            target_port: None,
+        },
+        hosts: vec!["*".to_owned()],
+        ..Server::default()
+    }];
+    at_version(
+        fed,
+        Gateway::new(name, namespace, GatewaySpec { servers, selector }),
+    )
+}
+
+/// The outlier detection of `t`, with `consecutiveErrors` spelt for `version` (Istio ignores
+/// `consecutiveErrors` from 1.7 on; gateway errors, 502/503/504, are what a failing instance
+/// returns through its sidecar). `None` when `t` sets no outlier-detection field.
+pub(crate) fn outlier_detection(
+    version: fed_model::IstioVersion,
+    t: &Thresholds,
+) -> Option<istio_types::networking::OutlierDetection> {
+    use istio_types::networking::OutlierDetection;
+    let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+    t.has_outlier_detection().then(|| {
+        let mut od = OutlierDetection {
+            interval: t.interval().cloned(),
+            base_ejection_time: t.base_ejection_time().cloned(),
+            max_ejection_percent: t.max_ejection_percent().map(|p| i32::from(p.get())),
+            ..OutlierDetection::default()
+        };
+        if version.at_least(1, 7) {
+            od.consecutive_gateway_errors = t.consecutive_errors();
+        } else {
+            od.consecutive_errors = t.consecutive_errors().map(int);
+        }
+        od
+    })
+}
+
+/// The connection pool of `t`; `None` when `t` sets no connection-pool field.
+pub(crate) fn connection_pool(
+    t: &Thresholds,
+) -> Option<istio_types::networking::ConnectionPoolSettings> {
+    use istio_types::networking::{ConnectionPoolSettings, HttpSettings, TcpSettings};
+    let int = |v: Option<u32>| v.map(|n| i32::try_from(n).unwrap_or(i32::MAX));
+    let tcp = t.max_connections().map(|n| TcpSettings {
+        max_connections: int(Some(n)),
+        ..TcpSettings::default()
+    });
+    let http = (t.http1_max_pending_requests().is_some()
+        || t.http2_max_requests().is_some()
+        || t.max_requests_per_connection().is_some())
+    .then(|| HttpSettings {
+        http1_max_pending_requests: int(t.http1_max_pending_requests()),
+        http2_max_requests: int(t.http2_max_requests()),
+        max_requests_per_connection: int(t.max_requests_per_connection()),
+        ..HttpSettings::default()
+    });
+    (tcp.is_some() || http.is_some()).then_some(ConnectionPoolSettings { tcp, http })
+}
+
+/// The DestinationRule of a service whose instances run in several clusters of one mesh
+/// (LIQO): locality load balancing keeps requests in the caller's zone while its instances
+/// are healthy, and the outlier detection of `thresholds` is what marks them unhealthy (Istio
+/// does no locality failover without it). No `tls`: one control plane, so auto mTLS applies.
+///
+/// For Istio 1.5 `loadBalancer` is left out, as in the peer-to-peer DestinationRule: the
+/// per-rule `enabled` switch is not certain to exist there, and the mesh-wide setting (on by
+/// default since 1.4) gives the same behaviour.
+pub(crate) fn locality_destination_rule(
+    fed: &ValidatedFederation,
+    svc: &FedService,
+    thresholds: Option<&Thresholds>,
+) -> Object {
+    use istio_types::networking::{
+        DestinationRule, DestinationRuleSpec, LoadBalancerSettings, LocalityLoadBalancerSetting,
+        TrafficPolicy,
+    };
+    let version = fed.istio().version();
+    let load_balancer = version.at_least(1, 6).then(|| LoadBalancerSettings {
+        locality_lb_setting: Some(LocalityLoadBalancerSetting {
+            enabled: Some(true),
+            ..LocalityLoadBalancerSetting::default()
+        }),
+        ..LoadBalancerSettings::default()
+    });
+    let spec = DestinationRuleSpec {
+        host: svc.fqdn().to_owned(),
+        traffic_policy: Some(TrafficPolicy {
+            load_balancer,
+            connection_pool: thresholds.and_then(connection_pool),
+            outlier_detection: thresholds.and_then(|t| outlier_detection(version, t)),
+            ..TrafficPolicy::default()
+        }),
+        ..DestinationRuleSpec::default()
+    };
+    at_version(
+        fed,
+        DestinationRule::new(svc.name().as_str(), svc.namespace().as_str(), spec),
+    )
 }

@@ -27,6 +27,9 @@ use std::collections::BTreeMap;
 use fed_model::{Cluster, Topology, ValidatedFederation};
 
 pub use bundle::{AuxFile, Bundle, Object};
+pub use consumer_provider::{
+    GATEWAY_RELEASE, INGRESS_NAMESPACE_PREFIX, LOCAL_APP_LABEL, ingress_namespace,
+};
 pub use output::OutputFile;
 pub use p2p::{CROSS_NETWORK_GATEWAY, ISTIO_SYSTEM};
 
@@ -47,7 +50,7 @@ pub fn render(fed: &ValidatedFederation) -> Result<Vec<Bundle>, RenderError> {
             .iter()
             .map(|p| Ok(p2p::render_peer(fed, p, cacerts(fed, p)?)))
             .collect::<Result<Vec<_>, _>>()?,
-        Topology::ConsumerProvider { .. } => consumer_provider::render(fed)?,
+        Topology::ConsumerProvider { .. } => consumer_provider::render(fed),
     };
     for b in &mut bundles {
         let labels = labels::ownership(fed.name().as_str(), &b.cluster);
