@@ -4,6 +4,7 @@
 //! `main` hands the arguments to the module's `run`, which returns the exit code. To add a verb,
 //! add a module with `Args` and `run`, and a variant here. Only this binary prints and exits.
 
+mod apply;
 mod certs;
 mod convert;
 mod diag;
@@ -54,6 +55,10 @@ enum Command {
     Lint(lint::Args),
     /// Rewrite Istio resources at another API version, every field kept.
     Convert(convert::Args),
+    /// Server-side apply every cluster's bundle (with --dry-run, --prune, --force-conflicts).
+    Apply(apply::ApplyArgs),
+    /// Show field by field what apply would change; exit 3 when something would.
+    Diff(apply::DiffArgs),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +70,8 @@ fn main() -> ExitCode {
         Command::Certs(args) => certs::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Convert(args) => convert::run(args),
+        Command::Apply(args) => apply::run_apply(args),
+        Command::Diff(args) => apply::run_diff(args),
     };
     ExitCode::from(code)
 }
