@@ -135,7 +135,7 @@ fn run(common: &Common, configure: impl FnOnce(&mut ApplyOptions)) -> Result<App
         return Err(exit::USAGE);
     }
     let mut options = ApplyOptions::new(ApplySetParent::new(
-        &format!("meshfed-{}", fed.name()),
+        format!("meshfed-{}", fed.name()),
         PARENT_NAMESPACE,
     ));
     configure(&mut options);
