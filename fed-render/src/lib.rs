@@ -8,6 +8,12 @@
 //! peers and services, for the Istio release the federation targets, so nobody hand-edits YAML
 //! per cluster.
 //!
+//! A consumer/provider (LIQO) federation renders differently: one Istio control plane in the
+//! consumer, and every object in the consumer's bundle (offloaded namespaces, one Deployment
+//! and HPA per service and cluster pinned by zone, one Service, ingress Gateway and
+//! VirtualService, a locality-load-balancing DestinationRule); LIQO reflects them into the
+//! providers, whose bundles hold only their runbook (spec 3.2, seed 004).
+//!
 //! Rendering is pure: the same [`ValidatedFederation`](fed_model::ValidatedFederation) gives
 //! the same bytes, with no clock, no randomness and no I/O but reading the CA files
 //! `mesh.ca.dir` points at. Certificates are made separately, by [`certs::generate`].
