@@ -1370,6 +1370,17 @@ impl Run<'_> {
     }
 }
 
+/// Kinds that are applied but never pruned. Deleting a Namespace deletes everything in it,
+/// including objects nobody asked us to manage (a federation shares `istio-system` and
+/// `default` with everyone), and deleting a CRD deletes every custom resource of its kind.
+/// Dropping them from a bundle stops managing them; removing them is the user's decision.
+pub(crate) fn never_pruned(group: &str, kind: &str) -> bool {
+    matches!(
+        (group, kind),
+        ("", "Namespace") | ("apiextensions.k8s.io", "CustomResourceDefinition")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1408,15 +1419,4 @@ mod tests {
         );
         assert_eq!(kinds.len(), 1);
     }
-}
-
-/// Kinds that are applied but never pruned. Deleting a Namespace deletes everything in it,
-/// including objects nobody asked us to manage (a federation shares `istio-system` and
-/// `default` with everyone), and deleting a CRD deletes every custom resource of its kind.
-/// Dropping them from a bundle stops managing them; removing them is the user's decision.
-pub(crate) fn never_pruned(group: &str, kind: &str) -> bool {
-    matches!(
-        (group, kind),
-        ("", "Namespace") | ("apiextensions.k8s.io", "CustomResourceDefinition")
-    )
 }

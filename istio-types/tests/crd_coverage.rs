@@ -6,6 +6,7 @@
 //! `{}`), and compares. Any difference fails the test with the full list.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use istio_types::IstioResource;
 use serde_json::Value;
@@ -128,11 +129,13 @@ fn every_crd_field_is_modeled_and_nothing_else() {
             let missing: Vec<_> = crd_set.difference(&our_set).collect();
             let extra: Vec<_> = our_set.difference(&crd_set).collect();
             if !missing.is_empty() || !extra.is_empty() {
-                report.push_str(&format!(
-                    "\n{kv}: {} missing, {} extra\n  missing: {missing:?}\n  extra: {extra:?}\n",
+                writeln!(
+                    report,
+                    "\n{kv}: {} missing, {} extra\n  missing: {missing:?}\n  extra: {extra:?}",
                     missing.len(),
                     extra.len()
-                ));
+                )
+                .expect("writing to a String cannot fail");
             }
             checked += 1;
         }

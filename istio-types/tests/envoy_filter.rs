@@ -12,7 +12,7 @@ use proptest::prelude::*;
 
 /// Every EnvoyFilter field (from `crdtree.py EnvoyFilter`), spread over several patches
 /// because the match objects are a oneof.
-const EF_FULL: &str = r#"apiVersion: networking.istio.io/v1alpha3
+const EF_FULL: &str = r"apiVersion: networking.istio.io/v1alpha3
 kind: EnvoyFilter
 metadata:
   name: full
@@ -106,20 +106,20 @@ spec:
     patch:
       operation: INVALID
   priority: -10
-"#;
+";
 
-fn read_one(yaml: &str) -> Result<IstioResource, ReadError> {
+fn read_one(yaml: &str) -> Result<IstioResource, Box<ReadError>> {
     let docs = read_stream(yaml, None);
     assert_eq!(docs.len(), 1, "{docs:?}");
     match docs.into_iter().next().unwrap().result {
         Ok(Document::Istio(r)) => Ok(*r),
         Ok(other) => panic!("not an Istio document: {other:?}"),
-        Err(e) => Err(e),
+        Err(e) => Err(Box::new(e)),
     }
 }
 
 fn read_err(yaml: &str) -> ReadError {
-    read_one(yaml).expect_err("expected a read error")
+    *read_one(yaml).expect_err("expected a read error")
 }
 
 fn as_value(yaml: &str) -> serde_json::Value {

@@ -150,9 +150,11 @@ fn splitting_handles_markers_and_blank_documents() {
 #[test]
 fn large_streams_are_read_in_order() {
     let one = WE.replace("name: gw", "name: gw-N");
-    let text: String = (0..300)
-        .map(|i| format!("---\n{}", one.replace("gw-N", &format!("gw-{i}"))))
-        .collect();
+    let mut text = String::new();
+    for i in 0..300 {
+        text.push_str("---\n");
+        text.push_str(&one.replace("gw-N", &format!("gw-{i}")));
+    }
     let docs = read_stream(&text, None);
     assert_eq!(docs.len(), 300);
     for (i, d) in docs.iter().enumerate() {

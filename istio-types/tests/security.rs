@@ -60,7 +60,7 @@ spec:
     name: my-ext-authz
 "#;
 
-const PA_FULL: &str = r#"apiVersion: security.istio.io/v1
+const PA_FULL: &str = r"apiVersion: security.istio.io/v1
 kind: PeerAuthentication
 metadata:
   name: full
@@ -78,7 +78,7 @@ spec:
       mode: PERMISSIVE
     10000:
       mode: STRICT
-"#;
+";
 
 const RA_FULL: &str = r#"apiVersion: security.istio.io/v1
 kind: RequestAuthentication
@@ -124,18 +124,18 @@ const AP_TARGETS: [&str; 4] = [
     "  targetRefs: []\n",
 ];
 
-fn read_one(yaml: &str) -> Result<IstioResource, ReadError> {
+fn read_one(yaml: &str) -> Result<IstioResource, Box<ReadError>> {
     let docs = read_stream(yaml, None);
     assert_eq!(docs.len(), 1, "{docs:?}");
     match docs.into_iter().next().unwrap().result {
         Ok(Document::Istio(r)) => Ok(*r),
         Ok(other) => panic!("not an Istio document: {other:?}"),
-        Err(e) => Err(e),
+        Err(e) => Err(Box::new(e)),
     }
 }
 
 fn read_err(yaml: &str) -> ReadError {
-    read_one(yaml).expect_err("expected a read error")
+    *read_one(yaml).expect_err("expected a read error")
 }
 
 /// parse -> write -> parse gives the same value, and writing is stable.
@@ -227,7 +227,13 @@ fn empty_port_level_mtls_is_kept_because_istio_rejects_it() {
     let IstioResource::PeerAuthentication(pa) = &r else {
         panic!()
     };
-    assert_eq!(pa.spec.port_level_mtls.as_ref().map(|m| m.len()), Some(0));
+    assert_eq!(
+        pa.spec
+            .port_level_mtls
+            .as_ref()
+            .map(std::collections::BTreeMap::len),
+        Some(0)
+    );
     assert!(
         istio_types::write::to_yaml(&r)
             .unwrap()

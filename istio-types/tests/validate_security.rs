@@ -244,7 +244,12 @@ fn validate(kind: &str, spec: &str) -> Report {
     } else {
         "security.istio.io/v1"
     };
-    let indented: String = spec.lines().map(|l| format!("  {l}\n")).collect();
+    let mut indented = String::new();
+    for line in spec.lines() {
+        indented.push_str("  ");
+        indented.push_str(line);
+        indented.push('\n');
+    }
     let yaml = format!(
         "apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: t\n  namespace: default\nspec:\n{indented}"
     );

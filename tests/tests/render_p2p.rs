@@ -25,10 +25,14 @@ fn render(doc: &str) -> Vec<Bundle> {
 }
 
 fn stream(bundles: &[Bundle]) -> String {
-    bundles
-        .iter()
-        .map(|b| format!("# cluster: {}\n{}", b.cluster, b.to_yaml_stream().unwrap()))
-        .collect()
+    let mut out = String::new();
+    for b in bundles {
+        out.push_str("# cluster: ");
+        out.push_str(&b.cluster);
+        out.push('\n');
+        out.push_str(&b.to_yaml_stream().expect("a rendered bundle serialises"));
+    }
+    out
 }
 
 fn at_version(doc: &str, version: &str) -> String {
