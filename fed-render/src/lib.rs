@@ -14,7 +14,7 @@
 //! VirtualService, a locality-load-balancing DestinationRule); LIQO reflects them into the
 //! providers, whose bundles hold only their runbook (spec 3.2, seed 004).
 //!
-//! Rendering is pure: the same [`ValidatedFederation`](fed_model::ValidatedFederation) gives
+//! Rendering is pure: the same [`ValidatedFederation`] gives
 //! the same bytes, with no clock, no randomness and no I/O but reading the CA files
 //! `mesh.ca.dir` points at. Certificates are made separately, by [`certs::generate`].
 

@@ -36,7 +36,7 @@ pub(crate) struct Common {
 /// that cluster before it writes anything), then only the objects that drifted are patched, in
 /// order (Namespaces and CRDs first, Istio objects last), so re-applying an unchanged bundle
 /// writes nothing. Objects are members of a kubectl ApplySet (parent Secret
-/// kube-system/meshfed-<federation>), so `--prune` deletes only what this federation applied
+/// `kube-system/meshfed-<federation>`), so `--prune` deletes only what this federation applied
 /// before and no longer renders (never Namespaces or CRDs). One cluster failing does not stop
 /// the others. Exit status: 0 every cluster succeeded, 1 a cluster failed or the document is
 /// invalid, 2 usage or I/O error.

@@ -7,7 +7,7 @@ use crate::{exit, fsio, load};
 /// Make the federation's shared root CA and one intermediate CA per cluster.
 ///
 /// Writes what Istio's tools/certs Makefile makes: DIR/root-cert.pem and DIR/root-key.pem, and
-/// per cluster DIR/<cluster>/{ca-cert,ca-key,cert-chain,root-cert}.pem (cert-chain = ca-cert +
+/// per cluster `DIR/<cluster>/{ca-cert,ca-key,cert-chain,root-cert}.pem` (cert-chain = ca-cert +
 /// root-cert). Point `mesh.ca.dir` at DIR and `fedctl render` puts each cluster's four files in
 /// its Secret istio-system/cacerts. Keys are ECDSA P-256, written with mode 0600 and never
 /// printed. Existing keys are never overwritten: the command refuses before writing anything.

@@ -1,7 +1,7 @@
 //! Printing diagnostics, for people (one line each) or for tools (a JSON array).
 //!
 //! Verbs that check something (`validate`, `lint`) turn their findings into [`Diagnostic`]s and
-//! call [`print`].
+//! call [`print()`].
 
 use std::io::{self, Write};
 use std::path::PathBuf;

@@ -11,7 +11,7 @@
 //!   ([`read`]).
 //! - **Faithful writing.** What was absent stays absent, explicit defaults written by the user
 //!   are written back, fields keep Istio's order and maps are sorted, so output is
-//!   deterministic ([`write`]).
+//!   deterministic ([`write`](mod@write)).
 //! - **Types, not strings.** Enums for Istio's enums, newtypes for durations, localities and
 //!   port names ([`primitives`]), Rust enums for protobuf oneofs so that impossible combinations
 //!   do not type-check.
@@ -47,8 +47,8 @@
 //!
 //! # Features
 //!
-//! - `resources` (default): the Istio kinds, [`read`] and [`write`]. Needs `k8s-openapi` for
-//!   `ObjectMeta` (enable a k8s-openapi version feature in your binary, as usual). Without it,
+//! - `resources` (default): the Istio kinds, [`read`] and [`write`](mod@write). Needs
+//!   `k8s-openapi` for `ObjectMeta` (enable a k8s-openapi version feature in your binary, as usual). Without it,
 //!   only [`primitives`] is built.
 //! - `kube` (default): `kube::Resource` for every kind, so `kube::Api<DestinationRule>` works;
 //!   its dynamic type is the [`ApiVersion`] to talk to (the storage version by default).
@@ -56,8 +56,6 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-/// Validated string formats (durations, localities, names, port names, protocols) that Istio
-/// resources and the meshfed Federation document share. Builds without any optional feature.
 pub mod primitives;
 
 #[cfg(feature = "resources")]

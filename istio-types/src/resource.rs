@@ -306,7 +306,7 @@ macro_rules! istio_object {
 }
 pub(crate) use istio_object;
 
-/// The object envelope shared by every kind. Not public API: used by [`istio_object!`].
+/// The object envelope shared by every kind. Not public API: used by the `istio_object!` macro.
 #[doc(hidden)]
 pub mod envelope {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
