@@ -25,9 +25,21 @@ pub(crate) struct Common {
     /// Only this cluster (default: every cluster).
     #[arg(long, value_name = "NAME")]
     pub(crate) cluster: Option<String>,
-    /// `human`: a table per cluster; `json`: the change sets as JSON.
-    #[arg(long, value_enum, default_value_t = crate::diag::OutputFormat::Human)]
-    pub(crate) output: crate::diag::OutputFormat,
+    /// How the change sets are printed.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub(crate) output: ReportFormat,
+}
+
+/// How `apply` and `diff` print what changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// A table per cluster: each object's action (created, configured, unchanged, pruned,
+    /// failed, skipped) and how many fields changed; `diff` then lists the changed fields.
+    #[default]
+    Human,
+    /// The change sets as a JSON array, one per cluster: every object with its action, changed
+    /// fields and error.
+    Json,
 }
 
 /// Apply every cluster's bundle with server-side apply (field manager `fedctl`).
@@ -204,7 +216,7 @@ fn progress_line(e: &Event<'_>, tty: bool) {
 }
 
 fn print(report: &ApplyReport, common: &Common, diffs: bool) -> Result<(), u8> {
-    if common.output == crate::diag::OutputFormat::Json {
+    if common.output == ReportFormat::Json {
         let text = serde_json::to_string_pretty(&report.clusters).map_err(|e| {
             eprintln!("fedctl: {e}");
             exit::USAGE
