@@ -59,6 +59,8 @@
 pub mod primitives;
 
 #[cfg(feature = "resources")]
+pub mod analysis;
+#[cfg(feature = "resources")]
 mod any;
 #[cfg(feature = "resources")]
 pub mod common;

@@ -198,3 +198,60 @@ fn seed_003_block_is_helm_values_not_a_kubernetes_object() {
     let err = docs[0].result.as_ref().expect_err("not an object");
     assert!(err.message.contains("not a Kubernetes object"), "{err}");
 }
+
+/// The seeds' configuration (seed 001: the ServiceEntry that adds cluster 2's gateway to
+/// service A, and the DestinationRule whose limits push traffic over) through the cross-resource
+/// analyzers, for the Istio the study ran (1.5) and a current one (1.30). Service A itself is a
+/// Kubernetes Service in namespace `istio` with port `http` (seed 003 deploys it), which the
+/// seed does not show: it is given as known.
+#[test]
+fn seed_001_configuration_through_the_analyzers_at_istio_1_5_and_1_30() {
+    use istio_types::analysis::{
+        AnalysisContext, Code, IstioRelease, KnownPort, KnownService, analyze,
+    };
+    let Some(b) = blocks("seeds/001_a782047e751aa1ba.txt") else {
+        return;
+    };
+    let set = [read_istio(&b[0]), read_istio(&b[1])];
+    let ctx = |major, minor| AnalysisContext {
+        services: vec![KnownService {
+            name: "a".into(),
+            namespace: "istio".into(),
+            host: "a.istio.svc.cluster.local".into(),
+            ports: vec![KnownPort {
+                name: Some("http".into()),
+                number: 80,
+            }],
+            selector: [("app".to_owned(), "a".to_owned())].into(),
+        }],
+        services_complete: true,
+        ..AnalysisContext::for_release(IstioRelease::new(major, minor))
+    };
+    let found = |major, minor| -> Vec<(Code, &'static str, String)> {
+        analyze(&set, &ctx(major, minor))
+            .into_iter()
+            .map(|f| (f.code, f.kind, f.path))
+            .collect()
+    };
+    // Istio 1.5 does what the study saw: the entry's endpoint merges into service A (same
+    // host, same port names; the seed's objects carry no namespace, so that is not judged),
+    // maxEjectionPercent 100 lets the local endpoint go, consecutiveErrors counts gateway
+    // errors. Nothing to report.
+    assert_eq!(found(1, 5), []);
+    // On Istio 1.30 the same YAML silently stops overflowing, twice over.
+    assert_eq!(
+        found(1, 30),
+        [
+            (
+                Code::ServiceEntryNotMerged,
+                "ServiceEntry",
+                "spec.hosts[0]".to_owned()
+            ),
+            (
+                Code::ConsecutiveErrorsIgnored,
+                "DestinationRule",
+                "spec.trafficPolicy.outlierDetection.consecutiveErrors".to_owned()
+            ),
+        ]
+    );
+}

@@ -1,0 +1,979 @@
+//! Cross-resource analyzers: configurations Istio accepts and then silently does not apply.
+//!
+//! Istio's admission webhook ([`crate::validate`]) looks at one object at a time. The mistakes
+//! that hurt most in multi-cluster meshes only show when objects are looked at together, or
+//! against the Istio release that will run them: "failover is configured but traffic never goes
+//! to the other cluster". [`analyze`] runs every analyzer over a set of resources (a rendered
+//! bundle, or the files given to `fedctl lint`) and an [`AnalysisContext`] (the target Istio
+//! release, the Kubernetes Services known to exist) and returns one [`AnalysisFinding`] per
+//! problem, each with a stable [`Code`], a severity, the object, the field path and a message
+//! that says what will happen at runtime and how to fix it.
+//!
+//! This module knows nothing about federations; the federation-level checks (an endpoint that
+//! points at a peer without a cross-network gateway on that port, ISTIO_MUTUAL towards a peer
+//! with no shared CA) are fed-render's.
+//!
+//! # Codes
+//!
+//! Codes are stable: tools may match on them. Severity `error` means every request the
+//! configuration is about fails; `warning` means it will not do what it says.
+//!
+//! | code | severity | what happens at runtime | fix |
+//! |---|---|---|---|
+//! | `failover-without-outlier-detection` | warning | a traffic policy sets locality `failover`, `failoverPriority` or `enabled: true` but has no `outlierDetection`: Istio only assigns failover priorities when the same policy has outlier detection (pilot `ApplyLocalityLoadBalancer(..., enableFailover)` with `enableFailover` = outlier detection set), so nothing ever marks the local endpoints unhealthy and traffic never moves to another locality | add `outlierDetection` to the same policy (a port-level policy does not inherit it) |
+//! | `connection-pool-without-outlier-detection` | warning | `connectionPool` limits without `outlierDetection`: requests beyond the limits get a 503 from the client's own sidecar (Envoy response flag `UO`, upstream overflow) and are not sent anywhere else; no endpoint is ejected, so nothing spills over to another locality or cluster | add `outlierDetection` with a gateway-error threshold to the same policy |
+//! | `max-ejection-percent-too-low` | warning | the host has endpoints in other localities (or the policy asks for locality failover) but `maxEjectionPercent` is below 100 (Envoy's default is 10% when unset): Envoy refuses an ejection that would take the ejected share above it, so with few local endpoints they are never all ejected and traffic does not fail over (Envoy `DetectorImpl::ejectHost`; envoyproxy/envoy#27909 removed the old "always eject one host") | `maxEjectionPercent: 100` |
+//! | `consecutive-5xx-masks-gateway-errors` | warning | `consecutiveGatewayErrors` above 5 with `consecutive5xxErrors` unset: Envoy's default `consecutive_5xx` of 5 stays enforced (Istio only overrides it when the field is set), and since every gateway error is a 5xx, ejection happens after 5 errors, not after the number written | set `consecutive5xxErrors` (0 disables it) |
+//! | `consecutive-errors-ignored` | warning | `consecutiveErrors` on a target Istio >= 1.7, which no longer reads it: Envoy's defaults apply instead (eject after 5 consecutive 5xx), so an overflow meant to trigger after N errors triggers after 5 | use `consecutiveGatewayErrors` (or `consecutive5xxErrors`) |
+//! | `endpoint-port-name-unknown` | warning | a WorkloadEntry selected by a Kubernetes Service maps a port name the Service does not have: Istio maps endpoint ports by the Service's port names, so the mapping is ignored and traffic goes to the Service's target port on the entry's address instead (a ServiceEntry endpoint with an unknown port name is already an admission error) | use the Service's port names as keys |
+//! | `service-entry-not-merged` | warning | a ServiceEntry with static endpoints for the host of a Kubernetes Service: Istio 1.5-1.6 merges such endpoints into the Service only when namespace and port names match; from 1.7 it never does (from 1.11 the Service wins and the entry only decorates it), so the endpoints receive no traffic | put the entry in the Service's namespace with its port names (<= 1.6), or use WorkloadEntries the Service selects (>= 1.7) |
+//! | `destination-rule-host-unknown` | warning | no Service or ServiceEntry in the set defines the DestinationRule's host: Istio builds no cluster for an unknown host, so the rule does nothing | fix the host (short names resolve in the rule's namespace) or add the ServiceEntry |
+//! | `subset-not-defined` | error | a VirtualService routes to a subset no DestinationRule for that host defines: the route points at a cluster Envoy does not have and every request on it gets a 503 (`NC`, no cluster) | define the subset in the host's DestinationRule, or fix the name |
+//! | `duplicate-destination-rule` | warning | two DestinationRules for the same host in the same namespace (and the same workload selector): Istio merges them silently: subsets are combined, but only the first rule's (the oldest's) traffic policy is used (pilot `mergeDestinationRule`) | keep one rule per host |
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use crate::IstioResource;
+use crate::networking::{
+    ConnectionPoolSettings, DestinationRule, LoadBalancerSettings, OutlierDetection, ServiceEntry,
+    TrafficPolicy, VirtualService, WorkloadEntry,
+};
+use crate::validate::{Severity, index, join, key};
+
+/// The stable code of an analyzer. See the [module docs](self) for what each one means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    /// Locality failover without outlier detection in the same policy.
+    FailoverWithoutOutlierDetection,
+    /// Connection-pool limits without outlier detection.
+    ConnectionPoolWithoutOutlierDetection,
+    /// `maxEjectionPercent` too low to eject the local endpoints.
+    MaxEjectionPercentTooLow,
+    /// Envoy's default `consecutive_5xx` ejects before `consecutiveGatewayErrors`.
+    Consecutive5xxMasksGatewayErrors,
+    /// `consecutiveErrors` on Istio >= 1.7.
+    ConsecutiveErrorsIgnored,
+    /// A WorkloadEntry port name the Service selecting it does not have.
+    EndpointPortNameUnknown,
+    /// ServiceEntry endpoints not merged into the Kubernetes Service of the same host.
+    ServiceEntryNotMerged,
+    /// A DestinationRule for a host nothing defines.
+    DestinationRuleHostUnknown,
+    /// A VirtualService subset no DestinationRule defines.
+    SubsetNotDefined,
+    /// Two DestinationRules for one host.
+    DuplicateDestinationRule,
+}
+
+impl Code {
+    /// Every code, in documentation order.
+    pub const ALL: [Code; 10] = [
+        Code::FailoverWithoutOutlierDetection,
+        Code::ConnectionPoolWithoutOutlierDetection,
+        Code::MaxEjectionPercentTooLow,
+        Code::Consecutive5xxMasksGatewayErrors,
+        Code::ConsecutiveErrorsIgnored,
+        Code::EndpointPortNameUnknown,
+        Code::ServiceEntryNotMerged,
+        Code::DestinationRuleHostUnknown,
+        Code::SubsetNotDefined,
+        Code::DuplicateDestinationRule,
+    ];
+
+    /// The code as written in output, e.g. `failover-without-outlier-detection`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Code::FailoverWithoutOutlierDetection => "failover-without-outlier-detection",
+            Code::ConnectionPoolWithoutOutlierDetection => {
+                "connection-pool-without-outlier-detection"
+            }
+            Code::MaxEjectionPercentTooLow => "max-ejection-percent-too-low",
+            Code::Consecutive5xxMasksGatewayErrors => "consecutive-5xx-masks-gateway-errors",
+            Code::ConsecutiveErrorsIgnored => "consecutive-errors-ignored",
+            Code::EndpointPortNameUnknown => "endpoint-port-name-unknown",
+            Code::ServiceEntryNotMerged => "service-entry-not-merged",
+            Code::DestinationRuleHostUnknown => "destination-rule-host-unknown",
+            Code::SubsetNotDefined => "subset-not-defined",
+            Code::DuplicateDestinationRule => "duplicate-destination-rule",
+        }
+    }
+
+    /// How bad a finding of this code is.
+    pub const fn severity(self) -> Severity {
+        match self {
+            Code::SubsetNotDefined => Severity::Error,
+            _ => Severity::Warning,
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An Istio release, `MAJOR.MINOR`, for the analyzers whose answer depends on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IstioRelease {
+    major: u32,
+    minor: u32,
+}
+
+impl IstioRelease {
+    /// The release `major.minor`.
+    pub const fn new(major: u32, minor: u32) -> Self {
+        Self { major, minor }
+    }
+
+    /// Whether this release is `major.minor` or newer.
+    pub fn at_least(self, major: u32, minor: u32) -> bool {
+        self >= Self::new(major, minor)
+    }
+}
+
+impl fmt::Display for IstioRelease {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+impl std::str::FromStr for IstioRelease {
+    type Err = String;
+
+    /// Parses `"1.5"` (a patch, `"1.5.10"`, is accepted and dropped).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut parts = s.split('.');
+        let num = |p: Option<&str>| p.and_then(|p| p.parse::<u32>().ok());
+        match (num(parts.next()), num(parts.next())) {
+            (Some(major), Some(minor)) if parts.clone().count() <= 1 => Ok(Self::new(major, minor)),
+            _ => Err(format!(
+                "{s:?} is not an Istio release: write MAJOR.MINOR, e.g. \"1.5\""
+            )),
+        }
+    }
+}
+
+/// A port of a [`KnownService`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KnownPort {
+    /// The port's name (Kubernetes allows one unnamed port).
+    pub name: Option<String>,
+    /// The port number.
+    pub number: u32,
+}
+
+/// A Kubernetes Service known to exist, as far as the analyzers need it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KnownService {
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`.
+    pub namespace: String,
+    /// Its host, `<name>.<namespace>.svc.<clusterDomain>`.
+    pub host: String,
+    /// Its ports.
+    pub ports: Vec<KnownPort>,
+    /// `spec.selector`: the labels of the pods (and WorkloadEntries) it selects.
+    pub selector: BTreeMap<String, String>,
+}
+
+impl KnownService {
+    /// Reads a Kubernetes Service given as JSON (`kind: Service`); `None` when it is not one or
+    /// has no name. A missing namespace is `default_namespace`.
+    pub fn from_json(
+        value: &serde_json::Value,
+        default_namespace: &str,
+        cluster_domain: &str,
+    ) -> Option<Self> {
+        if value.get("kind")?.as_str()? != "Service" {
+            return None;
+        }
+        let name = value.pointer("/metadata/name")?.as_str()?.to_owned();
+        let namespace = value
+            .pointer("/metadata/namespace")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or(default_namespace)
+            .to_owned();
+        let ports = value
+            .pointer("/spec/ports")
+            .and_then(serde_json::Value::as_array)
+            .map(|ports| {
+                ports
+                    .iter()
+                    .filter_map(|p| {
+                        Some(KnownPort {
+                            name: p.get("name").and_then(|n| n.as_str()).map(str::to_owned),
+                            number: u32::try_from(p.get("port")?.as_u64()?).ok()?,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let selector = value
+            .pointer("/spec/selector")
+            .and_then(serde_json::Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(Self {
+            host: format!("{name}.{namespace}.svc.{cluster_domain}"),
+            name,
+            namespace,
+            ports,
+            selector,
+        })
+    }
+
+    /// Whether the Service's selector picks an endpoint with `labels` (an empty selector picks
+    /// nothing, as in Kubernetes).
+    pub fn selects(&self, labels: &BTreeMap<String, String>) -> bool {
+        !self.selector.is_empty()
+            && self
+                .selector
+                .iter()
+                .all(|(k, v)| labels.get(k).is_some_and(|l| l == v))
+    }
+}
+
+/// What the analyzers know beyond the resources themselves.
+#[derive(Clone, Debug)]
+pub struct AnalysisContext {
+    /// The Istio release that will run the resources; `None` skips the version-dependent
+    /// analyzers.
+    pub istio: Option<IstioRelease>,
+    /// Kubernetes Services known to exist (from the same files, or rendered alongside).
+    pub services: Vec<KnownService>,
+    /// Whether [`Self::services`] lists every Kubernetes Service there is. When false, a host
+    /// of the form `*.svc.<clusterDomain>` is assumed to exist.
+    pub services_complete: bool,
+    /// Other hosts known to exist (e.g. from a service registry the set does not show).
+    pub extra_hosts: BTreeSet<String>,
+    /// The cluster domain short names are resolved with (default `cluster.local`).
+    pub cluster_domain: String,
+    /// The namespace of resources without one (default `default`).
+    pub default_namespace: String,
+}
+
+impl Default for AnalysisContext {
+    fn default() -> Self {
+        Self {
+            istio: None,
+            services: Vec::new(),
+            services_complete: false,
+            extra_hosts: BTreeSet::new(),
+            cluster_domain: "cluster.local".to_owned(),
+            default_namespace: "default".to_owned(),
+        }
+    }
+}
+
+impl AnalysisContext {
+    /// A context for the Istio release `istio`, nothing else known.
+    pub fn for_release(istio: IstioRelease) -> Self {
+        Self {
+            istio: Some(istio),
+            ..Self::default()
+        }
+    }
+
+    /// Resolves a host as Istio does for a rule in `namespace`: a short name (no dot) becomes
+    /// `<name>.<namespace>.svc.<clusterDomain>`; anything else is kept.
+    pub fn resolve_host(&self, host: &str, namespace: &str) -> String {
+        if host.contains('.') || host.contains('*') {
+            host.to_owned()
+        } else {
+            format!("{host}.{namespace}.svc.{}", self.cluster_domain)
+        }
+    }
+
+    fn namespace_of<'a>(&'a self, r: &'a IstioResource) -> &'a str {
+        r.metadata()
+            .namespace
+            .as_deref()
+            .unwrap_or(&self.default_namespace)
+    }
+
+    fn service_for_host(&self, host: &str) -> Option<&KnownService> {
+        self.services.iter().find(|s| s.host == host)
+    }
+}
+
+/// One problem found across resources.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AnalysisFinding {
+    /// The analyzer's stable code.
+    pub code: Code,
+    /// Error or warning (the code's).
+    pub severity: Severity,
+    /// Position of the resource in the input of [`analyze`].
+    pub resource: usize,
+    /// The resource's kind, e.g. `DestinationRule`.
+    pub kind: &'static str,
+    /// The resource's namespace, as written (`None` when it has none).
+    pub namespace: Option<String>,
+    /// The resource's name.
+    pub name: String,
+    /// The field path inside the resource, e.g. `spec.trafficPolicy.connectionPool`.
+    pub path: String,
+    /// What will happen at runtime, and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for AnalysisFinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]: {}", self.severity, self.code, self.kind)?;
+        match &self.namespace {
+            Some(ns) => write!(f, " {ns}/{}", self.name)?,
+            None => write!(f, " {}", self.name)?,
+        }
+        if !self.path.is_empty() {
+            write!(f, ": {}", self.path)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Runs every analyzer over `resources` and returns the findings, ordered by resource, then
+/// path, then code; no finding is reported twice.
+///
+/// ```
+/// use istio_types::analysis::{analyze, AnalysisContext, Code, IstioRelease};
+/// use istio_types::read::{read_stream, Document};
+///
+/// let yaml = r#"
+/// apiVersion: networking.istio.io/v1
+/// kind: DestinationRule
+/// metadata: {name: echo, namespace: default}
+/// spec:
+///   host: echo.default.svc.cluster.local
+///   trafficPolicy:
+///     connectionPool: {tcp: {maxConnections: 1}}
+/// "#;
+/// let docs = read_stream(yaml, None);
+/// let resources: Vec<_> = docs.iter().filter_map(|d| match &d.result {
+///     Ok(Document::Istio(r)) => Some(&**r),
+///     _ => None,
+/// }).collect();
+/// let findings = analyze(resources, &AnalysisContext::for_release(IstioRelease::new(1, 30)));
+/// assert_eq!(findings[0].code, Code::ConnectionPoolWithoutOutlierDetection);
+/// assert_eq!(findings[0].path, "spec.trafficPolicy.connectionPool");
+/// ```
+pub fn analyze<'a>(
+    resources: impl IntoIterator<Item = &'a IstioResource>,
+    ctx: &AnalysisContext,
+) -> Vec<AnalysisFinding> {
+    let resources: Vec<&IstioResource> = resources.into_iter().collect();
+    let set = Set::new(&resources, ctx);
+    let mut out = Findings::default();
+    for (i, r) in resources.iter().enumerate() {
+        match r {
+            IstioResource::DestinationRule(dr) => {
+                destination_rule_policies(&set, i, dr, &mut out);
+                destination_rule_host(&set, i, dr, &mut out);
+            }
+            IstioResource::ServiceEntry(se) => service_entry(&set, i, se, &mut out),
+            IstioResource::WorkloadEntry(we) => workload_entry(&set, i, we, &mut out),
+            IstioResource::VirtualService(vs) => virtual_service(&set, i, vs, &mut out),
+            _ => {}
+        }
+    }
+    duplicate_destination_rules(&set, &mut out);
+    let mut findings = out.0;
+    findings.sort_by(|a, b| {
+        (a.resource, &a.path, a.code, &a.message).cmp(&(b.resource, &b.path, b.code, &b.message))
+    });
+    findings.dedup_by(|a, b| a.resource == b.resource && a.path == b.path && a.code == b.code);
+    findings
+}
+
+/// The resources with what the analyzers look up repeatedly.
+struct Set<'a> {
+    resources: &'a [&'a IstioResource],
+    ctx: &'a AnalysisContext,
+}
+
+impl<'a> Set<'a> {
+    fn new(resources: &'a [&'a IstioResource], ctx: &'a AnalysisContext) -> Self {
+        Self { resources, ctx }
+    }
+
+    fn service_entries(&self) -> impl Iterator<Item = &'a ServiceEntry> + '_ {
+        self.resources.iter().filter_map(|r| match r {
+            IstioResource::ServiceEntry(se) => Some(se),
+            _ => None,
+        })
+    }
+
+    fn destination_rules(&self) -> impl Iterator<Item = (usize, &'a DestinationRule)> + '_ {
+        self.resources
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match r {
+                IstioResource::DestinationRule(dr) => Some((i, dr)),
+                _ => None,
+            })
+    }
+
+    fn namespace(&self, i: usize) -> &str {
+        self.ctx.namespace_of(self.resources[i])
+    }
+
+    /// Whether the set gives `host` endpoints with a locality (ServiceEntry endpoints, or
+    /// WorkloadEntries a known Service of that host selects): the sign that locality failover
+    /// is what the host's policy is for.
+    fn host_has_located_endpoints(&self, host: &str) -> bool {
+        let in_entries = self.service_entries().any(|se| {
+            se.spec.hosts.iter().any(|h| h == host)
+                && se.spec.endpoints().iter().any(|e| e.locality.is_some())
+        });
+        let service = self.ctx.service_for_host(host);
+        let in_workload_entries = self.resources.iter().any(|r| match (r, service) {
+            (IstioResource::WorkloadEntry(we), Some(svc)) => {
+                we.spec.locality.is_some()
+                    && self.ctx.namespace_of(r) == svc.namespace
+                    && svc.selects(&we.spec.labels)
+            }
+            _ => false,
+        });
+        in_entries || in_workload_entries
+    }
+
+    /// Whether anything defines `host` (resolved).
+    fn host_defined(&self, host: &str) -> bool {
+        if self.ctx.extra_hosts.contains(host) || self.ctx.service_for_host(host).is_some() {
+            return true;
+        }
+        if !self.ctx.services_complete
+            && host.ends_with(&format!(".svc.{}", self.ctx.cluster_domain))
+        {
+            return true;
+        }
+        self.service_entries().any(|se| {
+            se.spec
+                .hosts
+                .iter()
+                .any(|h| h == host || wildcard_matches(h, host))
+        })
+    }
+}
+
+/// `*.example.com` matches `a.example.com`; `*` matches anything.
+fn wildcard_matches(pattern: &str, host: &str) -> bool {
+    match pattern.strip_prefix('*') {
+        Some(suffix) => host.ends_with(suffix),
+        None => false,
+    }
+}
+
+#[derive(Default)]
+struct Findings(Vec<AnalysisFinding>);
+
+impl Findings {
+    fn push(&mut self, set: &Set<'_>, i: usize, code: Code, path: String, message: String) {
+        let r = set.resources[i];
+        self.0.push(AnalysisFinding {
+            code,
+            severity: code.severity(),
+            resource: i,
+            kind: r.kind(),
+            namespace: r.metadata().namespace.clone(),
+            name: r.metadata().name.clone().unwrap_or_default(),
+            path,
+            message,
+        });
+    }
+}
+
+/// The policy Envoy gets for one cluster of a DestinationRule, each part with the path it
+/// comes from.
+struct Effective<'a> {
+    load_balancer: Option<(&'a LoadBalancerSettings, String)>,
+    connection_pool: Option<(&'a ConnectionPoolSettings, String)>,
+    outlier_detection: Option<(&'a OutlierDetection, String)>,
+}
+
+impl<'a> Effective<'a> {
+    fn of(tp: Option<&'a TrafficPolicy>, path: &str) -> Self {
+        let at = |field: &str| join(path, field);
+        Self {
+            load_balancer: tp
+                .and_then(|t| t.load_balancer.as_ref())
+                .map(|l| (l, at("loadBalancer"))),
+            connection_pool: tp
+                .and_then(|t| t.connection_pool.as_ref())
+                .map(|c| (c, at("connectionPool"))),
+            outlier_detection: tp
+                .and_then(|t| t.outlier_detection.as_ref())
+                .map(|o| (o, at("outlierDetection"))),
+        }
+    }
+
+    /// A subset's policy over the rule's: Istio's `MergeTrafficPolicy` takes each part from
+    /// the subset when the subset sets it.
+    fn merged(&self, subset: &Effective<'a>) -> Self {
+        Self {
+            load_balancer: subset
+                .load_balancer
+                .clone()
+                .or_else(|| self.load_balancer.clone()),
+            connection_pool: subset
+                .connection_pool
+                .clone()
+                .or_else(|| self.connection_pool.clone()),
+            outlier_detection: subset
+                .outlier_detection
+                .clone()
+                .or_else(|| self.outlier_detection.clone()),
+        }
+    }
+}
+
+/// Every policy a DestinationRule gives Envoy: the rule's, each subset's (merged), and each
+/// port-level policy (which replaces the others entirely: "port level policies do not inherit",
+/// pilot `MergeTrafficPolicy`).
+fn effective_policies(dr: &DestinationRule) -> Vec<Effective<'_>> {
+    let tp = dr.spec.traffic_policy.as_ref();
+    let mut out = vec![Effective::of(tp, "spec.trafficPolicy")];
+    if let Some(tp) = tp {
+        port_level_policies(tp, "spec.trafficPolicy", &mut out);
+    }
+    for (i, s) in dr.spec.subsets.iter().enumerate() {
+        let path = join(&index("spec.subsets", i), "trafficPolicy");
+        let merged = out[0].merged(&Effective::of(s.traffic_policy.as_ref(), &path));
+        out.push(merged);
+        if let Some(stp) = &s.traffic_policy {
+            port_level_policies(stp, &path, &mut out);
+        }
+    }
+    out
+}
+
+/// The port-level policies of `tp` (at `path`), each on its own.
+fn port_level_policies<'a>(tp: &'a TrafficPolicy, path: &str, out: &mut Vec<Effective<'a>>) {
+    for (j, p) in tp.port_level_settings.iter().enumerate() {
+        let at = index(&join(path, "portLevelSettings"), j);
+        out.push(Effective {
+            load_balancer: p
+                .load_balancer
+                .as_ref()
+                .map(|l| (l, join(&at, "loadBalancer"))),
+            connection_pool: p
+                .connection_pool
+                .as_ref()
+                .map(|c| (c, join(&at, "connectionPool"))),
+            outlier_detection: p
+                .outlier_detection
+                .as_ref()
+                .map(|o| (o, join(&at, "outlierDetection"))),
+        });
+    }
+}
+
+#[allow(
+    clippy::too_many_lines,
+    reason = "one pass over the effective policies, one block per analyzer sharing the lookups"
+)]
+fn destination_rule_policies(set: &Set<'_>, i: usize, dr: &DestinationRule, out: &mut Findings) {
+    let ns = set.namespace(i).to_owned();
+    let host = set.ctx.resolve_host(&dr.spec.host, &ns);
+    let located = set.host_has_located_endpoints(&host);
+    let istio = set.ctx.istio;
+    let od_example = match istio {
+        Some(v) if !v.at_least(1, 7) => "consecutiveErrors: 1",
+        _ => "consecutiveGatewayErrors: 1",
+    };
+    for p in effective_policies(dr) {
+        let locality = p
+            .load_balancer
+            .as_ref()
+            .and_then(|(lb, path)| lb.locality_lb_setting.as_ref().map(|l| (l, path)));
+        let wants_failover = locality.is_some_and(|(l, _)| {
+            !l.failover.is_empty() || !l.failover_priority.is_empty() || l.enabled == Some(true)
+        });
+        // Failover without outlier detection.
+        if let (Some((l, lb_path)), None) = (locality, &p.outlier_detection)
+            && wants_failover
+        {
+            let what = if !l.failover.is_empty() {
+                "failover"
+            } else if !l.failover_priority.is_empty() {
+                "failoverPriority"
+            } else {
+                "enabled: true"
+            };
+            out.push(
+                set,
+                i,
+                Code::FailoverWithoutOutlierDetection,
+                join(lb_path, "localityLbSetting"),
+                format!(
+                    "locality load balancing ({what}) without outlierDetection in the same policy: Istio only \
+                     applies locality failover when outlier detection is set, so nothing marks the local \
+                     endpoints unhealthy and requests for {host} never go to another locality. Add \
+                     outlierDetection (e.g. {od_example}, interval: 1s, baseEjectionTime: 30s, \
+                     maxEjectionPercent: 100) next to this loadBalancer"
+                ),
+            );
+        }
+        // Connection-pool limits without outlier detection.
+        if let (Some((pool, pool_path)), None) = (&p.connection_pool, &p.outlier_detection) {
+            let limits = pool_limits(pool);
+            if !limits.is_empty() {
+                out.push(
+                    set,
+                    i,
+                    Code::ConnectionPoolWithoutOutlierDetection,
+                    pool_path.clone(),
+                    format!(
+                        "connection-pool limits ({}) without outlierDetection: requests beyond them get a 503 \
+                         from the client's own sidecar (Envoy flag UO, upstream overflow) and are not sent \
+                         anywhere else; no endpoint is ever ejected, so nothing spills over to another \
+                         locality or cluster. Add outlierDetection (e.g. {od_example}, interval: 1s, \
+                         baseEjectionTime: 30s, maxEjectionPercent: 100) to the same policy",
+                        limits.join(", ")
+                    ),
+                );
+            }
+        }
+        let Some((od, od_path)) = &p.outlier_detection else {
+            continue;
+        };
+        // maxEjectionPercent that cannot eject the local endpoints.
+        let max = od.max_ejection_percent.filter(|&m| m > 0);
+        if (wants_failover || located) && max.is_none_or(|m| m < 100) {
+            let (path, now) = match max {
+                Some(m) => (join(od_path, "maxEjectionPercent"), format!("{m}%")),
+                None => (od_path.clone(), "unset (Envoy's default, 10%)".to_owned()),
+            };
+            out.push(
+                set,
+                i,
+                Code::MaxEjectionPercentTooLow,
+                path,
+                format!(
+                    "maxEjectionPercent is {now} while requests for {host} are meant to fail over to \
+                     endpoints in other localities: Envoy refuses an ejection that would take the ejected \
+                     share of all the host's endpoints above it, so the local endpoints are never all \
+                     ejected (with 1 local and 1 remote endpoint, ejecting the local one is 50%) and \
+                     traffic stays local. Set maxEjectionPercent: 100"
+                ),
+            );
+        }
+        // consecutive5xxErrors' default ejects before consecutiveGatewayErrors.
+        if let Some(n) = od.consecutive_gateway_errors
+            && n > 5
+            && od.consecutive_5xx_errors.is_none()
+        {
+            out.push(
+                set,
+                i,
+                Code::Consecutive5xxMasksGatewayErrors,
+                join(od_path, "consecutiveGatewayErrors"),
+                format!(
+                    "consecutiveGatewayErrors is {n} but consecutive5xxErrors is unset, so Envoy's default \
+                     (eject after 5 consecutive 5xx) stays on; every gateway error (502/503/504) is a 5xx, \
+                     so endpoints are ejected after 5 errors, not {n}. Set consecutive5xxErrors: 0 to \
+                     disable it (or to the number you mean)"
+                ),
+            );
+        }
+        // consecutiveErrors is ignored from Istio 1.7 on.
+        if let (Some(n), Some(v)) = (od.consecutive_errors, istio)
+            && n != 0
+            && v.at_least(1, 7)
+        {
+            let instead = if od.consecutive_gateway_errors.is_some()
+                || od.consecutive_5xx_errors.is_some()
+            {
+                "the other counters of this outlierDetection apply".to_owned()
+            } else {
+                "Envoy's default applies: an endpoint is ejected after 5 consecutive 5xx".to_owned()
+            };
+            out.push(
+                set,
+                i,
+                Code::ConsecutiveErrorsIgnored,
+                join(od_path, "consecutiveErrors"),
+                format!(
+                    "consecutiveErrors: {n} is ignored by Istio {v} (read only up to 1.6): {instead}, not \
+                     after {n}. Write consecutiveGatewayErrors: {n} (what consecutiveErrors meant up to \
+                     1.6: 502, 503 and 504 only)"
+                ),
+            );
+        }
+    }
+}
+
+/// The set connection-pool fields that make Envoy refuse requests, as `field: value`.
+fn pool_limits(pool: &ConnectionPoolSettings) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(n) = pool.tcp.as_ref().and_then(|t| t.max_connections) {
+        out.push(format!("maxConnections: {n}"));
+    }
+    if let Some(h) = &pool.http {
+        if let Some(n) = h.http1_max_pending_requests {
+            out.push(format!("http1MaxPendingRequests: {n}"));
+        }
+        if let Some(n) = h.http2_max_requests {
+            out.push(format!("http2MaxRequests: {n}"));
+        }
+    }
+    out
+}
+
+fn destination_rule_host(set: &Set<'_>, i: usize, dr: &DestinationRule, out: &mut Findings) {
+    let raw = &dr.spec.host;
+    if raw.is_empty() || raw.contains('*') {
+        return;
+    }
+    let host = set.ctx.resolve_host(raw, set.namespace(i));
+    if !set.host_defined(&host) {
+        let resolved = if *raw == host {
+            String::new()
+        } else {
+            format!(" (resolved in the rule's namespace to {host})")
+        };
+        out.push(
+            set,
+            i,
+            Code::DestinationRuleHostUnknown,
+            "spec.host".to_owned(),
+            format!(
+                "no Service or ServiceEntry in the set defines host {raw:?}{resolved}: Istio builds no \
+                 cluster for a host it does not know, so this rule does nothing. Fix the host (a FQDN \
+                 such as <name>.<namespace>.svc.{}) or add the ServiceEntry that defines it",
+                set.ctx.cluster_domain
+            ),
+        );
+    }
+}
+
+fn service_entry(set: &Set<'_>, i: usize, se: &ServiceEntry, out: &mut Findings) {
+    // Endpoint port names that are not the entry's are the webhook's error already
+    // (validateWorkloadEntry with the entry's ports); here only the merge with a Service.
+    let names: Vec<&str> = se.spec.ports.iter().map(|p| p.name.as_str()).collect();
+    if se.spec.endpoints().is_empty() {
+        return;
+    }
+    for (h, host) in se.spec.hosts.iter().enumerate() {
+        let Some(svc) = set.ctx.service_for_host(host) else {
+            continue;
+        };
+        let Some(v) = set.ctx.istio else { continue };
+        let at = index("spec.hosts", h);
+        if v.at_least(1, 7) {
+            out.push(
+                set,
+                i,
+                Code::ServiceEntryNotMerged,
+                at,
+                format!(
+                    "{host} is the host of the Kubernetes Service {}/{}: Istio {v} does not merge a \
+                     ServiceEntry's endpoints into a Service of the same host (only 1.5-1.6 did; from 1.11 \
+                     the Service wins and the entry only decorates it), so these endpoints get no traffic. \
+                     Use one WorkloadEntry per endpoint, in the Service's namespace, with labels its \
+                     selector matches",
+                    svc.namespace, svc.name
+                ),
+            );
+            continue;
+        }
+        if let Some(ns) = se.metadata.namespace.as_deref()
+            && ns != svc.namespace
+        {
+            out.push(
+                set,
+                i,
+                Code::ServiceEntryNotMerged,
+                "metadata.namespace".to_owned(),
+                format!(
+                    "the entry is in namespace {ns} but the Service {host} is in {}: Istio {v} merges a \
+                     ServiceEntry's endpoints into a Service only in the Service's own namespace, so these \
+                     endpoints get no traffic. Move the entry to namespace {}",
+                    svc.namespace, svc.namespace
+                ),
+            );
+        }
+        let service_names: BTreeSet<&str> =
+            svc.ports.iter().filter_map(|p| p.name.as_deref()).collect();
+        let entry_names: BTreeSet<&str> = names.iter().copied().collect();
+        if !service_names.is_empty() && service_names != entry_names {
+            out.push(
+                set,
+                i,
+                Code::ServiceEntryNotMerged,
+                "spec.ports".to_owned(),
+                format!(
+                    "the entry's port names ({}) are not the Service {host}'s ({}): Istio {v} merges the \
+                     endpoints of a ServiceEntry into a Service only when the port names match, so these \
+                     endpoints get no traffic. Use the Service's port names",
+                    entry_names.iter().copied().collect::<Vec<_>>().join(", "),
+                    service_names.iter().copied().collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+    }
+}
+
+fn workload_entry(set: &Set<'_>, i: usize, we: &WorkloadEntry, out: &mut Findings) {
+    let ns = set.namespace(i);
+    for svc in set
+        .ctx
+        .services
+        .iter()
+        .filter(|s| s.namespace == ns && s.selects(&we.spec.labels))
+    {
+        let names: Vec<&str> = svc.ports.iter().filter_map(|p| p.name.as_deref()).collect();
+        for (name, number) in &we.spec.ports {
+            if names.contains(&name.as_str()) {
+                continue;
+            }
+            let address = we.spec.address.as_deref().unwrap_or("the endpoint");
+            out.push(
+                set,
+                i,
+                Code::EndpointPortNameUnknown,
+                key("spec.ports", name),
+                format!(
+                    "the Service {}/{} selects this entry but has no port named {name:?} (its ports: {}): \
+                     Istio maps endpoint ports by the Service's port names, so this mapping to {number} \
+                     is ignored and traffic goes to {address} on the Service's target port. Use the \
+                     Service's port names",
+                    svc.namespace,
+                    svc.name,
+                    names.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+fn virtual_service(set: &Set<'_>, i: usize, vs: &VirtualService, out: &mut Findings) {
+    let ns = set.namespace(i).to_owned();
+    let mut destinations: Vec<(String, &crate::networking::Destination)> = Vec::new();
+    for (h, route) in vs.spec.http.iter().enumerate() {
+        let at = index("spec.http", h);
+        for (d, dest) in route.route.iter().enumerate() {
+            destinations.push((
+                join(&index(&join(&at, "route"), d), "destination"),
+                &dest.destination,
+            ));
+        }
+        if let Some(m) = &route.mirror {
+            destinations.push((join(&at, "mirror"), m));
+        }
+        for (m, mirror) in route.mirrors.iter().enumerate() {
+            destinations.push((
+                join(&index(&join(&at, "mirrors"), m), "destination"),
+                &mirror.destination,
+            ));
+        }
+    }
+    for (kind, routes) in [
+        (
+            "tls",
+            vs.spec.tls.iter().map(|r| &r.route).collect::<Vec<_>>(),
+        ),
+        (
+            "tcp",
+            vs.spec.tcp.iter().map(|r| &r.route).collect::<Vec<_>>(),
+        ),
+    ] {
+        for (r, route) in routes.into_iter().enumerate() {
+            for (d, dest) in route.iter().enumerate() {
+                destinations.push((
+                    join(
+                        &index(&join(&index(&format!("spec.{kind}"), r), "route"), d),
+                        "destination",
+                    ),
+                    &dest.destination,
+                ));
+            }
+        }
+    }
+    for (path, dest) in destinations {
+        let Some(subset) = dest.subset.as_deref() else {
+            continue;
+        };
+        let host = set.ctx.resolve_host(&dest.host, &ns);
+        let rules: Vec<&DestinationRule> = set
+            .destination_rules()
+            .filter(|(j, dr)| set.ctx.resolve_host(&dr.spec.host, set.namespace(*j)) == host)
+            .map(|(_, dr)| dr)
+            .collect();
+        if rules
+            .iter()
+            .any(|dr| dr.spec.subsets.iter().any(|s| s.name == subset))
+        {
+            continue;
+        }
+        let known: BTreeSet<&str> = rules
+            .iter()
+            .flat_map(|dr| dr.spec.subsets.iter().map(|s| s.name.as_str()))
+            .collect();
+        let defined = if rules.is_empty() {
+            format!("no DestinationRule in the set is for {host}")
+        } else if known.is_empty() {
+            format!("the DestinationRules for {host} define no subsets")
+        } else {
+            format!(
+                "the DestinationRules for {host} define {}",
+                known.into_iter().collect::<Vec<_>>().join(", ")
+            )
+        };
+        out.push(
+            set,
+            i,
+            Code::SubsetNotDefined,
+            join(&path, "subset"),
+            format!(
+                "subset {subset:?} is not defined ({defined}): the route points at a cluster Envoy does \
+                 not have, and every request on it gets a 503 (NC, no cluster). Define the subset in the \
+                 host's DestinationRule or fix the name"
+            ),
+        );
+    }
+}
+
+fn duplicate_destination_rules(set: &Set<'_>, out: &mut Findings) {
+    let mut first: BTreeMap<(String, String, BTreeMap<String, String>), usize> = BTreeMap::new();
+    for (i, dr) in set.destination_rules() {
+        let ns = set.namespace(i).to_owned();
+        let host = set.ctx.resolve_host(&dr.spec.host, &ns);
+        let selector = dr
+            .spec
+            .workload_selector
+            .as_ref()
+            .map(|s| s.match_labels.clone())
+            .unwrap_or_default();
+        match first.entry((ns.clone(), host.clone(), selector)) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+            std::collections::btree_map::Entry::Occupied(o) => {
+                let other = set.resources[*o.get()]
+                    .metadata()
+                    .name
+                    .clone()
+                    .unwrap_or_default();
+                out.push(
+                    set,
+                    i,
+                    Code::DuplicateDestinationRule,
+                    "spec.host".to_owned(),
+                    format!(
+                        "DestinationRule {ns}/{other} is also for {host}: Istio merges rules for one host in \
+                         one namespace silently: subsets are combined (a subset name both define keeps the \
+                         first's), but only the first rule's trafficPolicy (the oldest's) is used, so this \
+                         rule's may be ignored. Keep one DestinationRule per host"
+                    ),
+                );
+            }
+        }
+    }
+}
