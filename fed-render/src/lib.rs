@@ -18,9 +18,11 @@
 //! the same bytes, with no clock, no randomness and no I/O but reading the CA files
 //! `mesh.ca.dir` points at. Certificates are made separately, by [`certs::generate`].
 
+pub mod analyze;
 pub mod bundle;
 pub mod certs;
 mod consumer_provider;
+pub mod explain;
 mod istio;
 pub mod k8s;
 pub mod labels;
