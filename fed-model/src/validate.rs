@@ -746,6 +746,18 @@ impl Validator {
         let mut overflow = Vec::new();
         let mut thresholds = None;
         if peer_to_peer {
+            if namespace
+                .as_ref()
+                .is_some_and(|ns| ns.as_str() == "istio-system")
+            {
+                // The renderer makes istio-system without sidecar injection (it holds istiod and
+                // the gateways) and every service namespace with it: both cannot hold.
+                self.error(
+                    format!("{path}.namespace"),
+                    "\"istio-system\" holds Istio's control plane and gateways and is rendered without sidecar injection, so the service's pods would not join the mesh and could not overflow; put the service in a namespace of its own",
+                );
+                ok = false;
+            }
             if spec.thresholds.is_some() {
                 self.error(
                     format!("{path}.thresholds"),

@@ -90,7 +90,12 @@ spec:
       namespace: istio-system
       ports: [{name: http, number: 80, protocol: HTTP}]
 ";
-    assert!(errors_at(text, "spec.services[0].namespace").is_empty());
+    // peerToPeer refuses istio-system too, for its own reason (the renderer would make the
+    // Namespace twice, with and without sidecar injection; see fuzz_regressions.rs), not for
+    // LIQO's offloading.
+    let errors = errors_at(text, "spec.services[0].namespace");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(!errors[0].contains("offload"), "{}", errors[0]);
 }
 
 #[test]
