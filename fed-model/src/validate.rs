@@ -667,7 +667,53 @@ impl Validator {
                 None => ok = false,
             }
         }
+        if peer_to_peer {
+            ok &= self.workload_entry_names(doc);
+        }
         ok.then_some(services)
+    }
+
+    /// peerToPeer from Istio 1.7: each overflow target becomes WorkloadEntry
+    /// `<service>-<target>` in the service's namespace of cluster `from`. `-` joins are
+    /// ambiguous (`a-b` overflowing to `c` and `a` to `b-c` both give `a-b-c`), and two objects
+    /// of one name overwrite each other: one service's overflow endpoints would be lost (found
+    /// by the `federation` fuzz target).
+    fn workload_entry_names(&mut self, doc: &Federation) -> bool {
+        let version = match doc.spec.istio.version.as_deref() {
+            None => Some(IstioVersion::NEWEST),
+            Some(text) => IstioVersion::parse(text).ok(),
+        };
+        if !version.is_some_and(|v| v.at_least(1, 7)) {
+            return true;
+        }
+        let mut seen: BTreeMap<(&str, &str, String), (usize, &str)> = BTreeMap::new();
+        let mut ok = true;
+        for (i, spec) in doc.spec.services.iter().enumerate() {
+            let namespace = spec.namespace.as_deref().unwrap_or("default");
+            for (j, rule) in spec.overflow.iter().enumerate() {
+                for (k, to) in rule.to.iter().enumerate() {
+                    let name = format!("{}-{to}", spec.name);
+                    match seen.get(&(rule.from.as_str(), namespace, name.clone())) {
+                        Some(&(first, first_to)) if first != i => {
+                            self.error(
+                                format!("spec.services[{i}].overflow[{j}].to[{k}]"),
+                                format!(
+                                    "the WorkloadEntry {name:?} for overflow from {:?} to {to:?} would have the same name as spec.services[{first}]'s ({:?} to {first_to:?}) in namespace {namespace:?}: rename a service or a cluster",
+                                    rule.from, doc.spec.services[first].name
+                                ),
+                            );
+                            ok = false;
+                        }
+                        // The same service: a target listed twice, reported with the list.
+                        Some(_) => {}
+                        None => {
+                            seen.insert((rule.from.as_str(), namespace, name), (i, to.as_str()));
+                        }
+                    }
+                }
+            }
+        }
+        ok
     }
 
     #[allow(

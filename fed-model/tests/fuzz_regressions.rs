@@ -41,3 +41,54 @@ fn a_peer_to_peer_service_in_istio_system_is_an_error() {
     // Any other namespace is fine.
     assert!(fed_model::validate_yaml_str(&p2p_with_service_in("istio-apps"), None, None).is_ok());
 }
+
+/// Services `a-b` (overflowing from `p` to `c`) and `a` (from `p` to `b-c`).
+fn colliding_workload_entries(version: &str) -> String {
+    format!(
+        r#"apiVersion: meshfed.io/v1alpha1
+kind: Federation
+metadata: {{name: coll}}
+spec:
+  istio: {{version: "{version}"}}
+  topology:
+    peerToPeer:
+      peers:
+        - {{name: p, locality: r1/z1, gateway: {{address: 10.0.0.1}}}}
+        - {{name: c, locality: r2/z2, gateway: {{address: 10.0.0.2}}}}
+        - {{name: b-c, locality: r3/z3, gateway: {{address: 10.0.0.3}}}}
+  services:
+    - name: a-b
+      ports: [{{name: http, number: 80, protocol: HTTP}}]
+      overflow: [{{from: p, to: [c], thresholds: {{maxConnections: 1, consecutiveErrors: 1}}}}]
+    - name: a
+      ports: [{{name: http, number: 80, protocol: HTTP}}]
+      overflow: [{{from: p, to: [b-c], thresholds: {{maxConnections: 1, consecutiveErrors: 1}}}}]
+"#
+    )
+}
+
+/// fuzz target `federation`: from Istio 1.7 each overflow target is WorkloadEntry
+/// `<service>-<target>`, so `a-b` -> `c` and `a` -> `b-c` both made `default/a-b-c` in cluster
+/// `p`. The document validated; `fedctl render -o` then failed ("File exists") and the stream
+/// held two objects of one name, the second silently replacing the first on apply.
+#[test]
+fn overflow_workload_entries_with_one_name_are_an_error() {
+    let report = fed_model::validate_yaml_str(&colliding_workload_entries("1.20"), None, None)
+        .expect_err("the collision is refused");
+    let errors: Vec<_> = report.errors().collect();
+    assert_eq!(errors.len(), 1, "{report}");
+    assert_eq!(errors[0].path, "spec.services[1].overflow[0].to[0]");
+    assert!(
+        errors[0].message.contains(r#"WorkloadEntry "a-b-c""#)
+            && errors[0].message.contains("spec.services[0]"),
+        "{}",
+        errors[0].message
+    );
+    assert_eq!(errors[0].line, Some(18));
+    // Istio 1.5-1.6 renders one ServiceEntry per service instead: no WorkloadEntry, no clash.
+    assert!(fed_model::validate_yaml_str(&colliding_workload_entries("1.6"), None, None).is_ok());
+    // In different namespaces the names do not clash either.
+    let apart = colliding_workload_entries("1.20")
+        .replace("    - name: a\n", "    - name: a\n      namespace: other\n");
+    assert!(fed_model::validate_yaml_str(&apart, None, None).is_ok());
+}
