@@ -1,5 +1,7 @@
 //! The analyzers over rendered federations, the federation-level checks, and `explain`.
 
+use std::fmt::Write as _;
+
 use fed_model::ValidatedFederation;
 use fed_render::analyze::{FederationFinding, FindingCode, analyze};
 use fed_render::{Bundle, Object};
@@ -26,7 +28,11 @@ fn listing(found: &[FederationFinding]) -> String {
     if found.is_empty() {
         return "(no findings)\n".to_owned();
     }
-    found.iter().map(|f| format!("{f}\n")).collect()
+    let mut out = String::new();
+    for f in found {
+        let _ = writeln!(out, "{f}");
+    }
+    out
 }
 
 /// The APAN example at the Istio it was run on and at a current one, and the LIQO example:
@@ -51,7 +57,7 @@ fn rendered_examples_have_only_the_reviewed_warnings() {
                 .all(|f| f.severity == istio_types::validate::Severity::Warning),
             "{label}: {found:#?}"
         );
-        out.push_str(&format!("## {label}\n{}\n", listing(&found)));
+        let _ = writeln!(out, "## {label}\n{}", listing(&found));
     }
     insta::assert_snapshot!("rendered_examples_findings", out);
 }

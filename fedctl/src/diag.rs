@@ -51,6 +51,10 @@ pub(crate) struct Diagnostic {
     pub(crate) namespace: Option<String>,
     pub(crate) file: Option<PathBuf>,
     pub(crate) line: Option<usize>,
+    /// The analyzer's stable code (e.g. `failover-without-outlier-detection`), for findings of
+    /// the cross-resource analyzers; shown as `warning[code]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) code: Option<String>,
     /// Whether the human form names the object (`lint` reads many objects per file;
     /// `validate` reads one).
     #[serde(skip)]
@@ -69,6 +73,7 @@ impl Diagnostic {
             namespace: None,
             file: d.file,
             line: d.line,
+            code: None,
             show_object: false,
         }
     }
@@ -84,9 +89,13 @@ impl std::fmt::Display for Diagnostic {
             (None, None) => {}
         }
         f.write_str(match self.severity {
-            Severity::Error => "error: ",
-            Severity::Warning => "warning: ",
+            Severity::Error => "error",
+            Severity::Warning => "warning",
         })?;
+        match &self.code {
+            Some(code) => write!(f, "[{code}]: ")?,
+            None => f.write_str(": ")?,
+        }
         if self.show_object {
             f.write_str(&self.kind)?;
             match (&self.namespace, &self.name) {

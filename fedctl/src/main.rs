@@ -8,6 +8,7 @@ mod apply;
 mod certs;
 mod convert;
 mod diag;
+mod explain;
 mod fsio;
 mod lint;
 mod load;
@@ -55,6 +56,8 @@ enum Command {
     Lint(lint::Args),
     /// Rewrite Istio resources at another API version, every field kept.
     Convert(convert::Args),
+    /// Say in plain words where a service's requests go in each cluster, and when they overflow.
+    Explain(explain::Args),
     /// Server-side apply every cluster's bundle (with --dry-run, --prune, --force-conflicts).
     Apply(apply::ApplyArgs),
     /// Show field by field what apply would change; exit 3 when something would.
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Command::Certs(args) => certs::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Convert(args) => convert::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Apply(args) => apply::run_apply(args),
         Command::Diff(args) => apply::run_diff(args),
     };

@@ -12,6 +12,13 @@ use crate::exit;
 /// protocols, undefined clusters, impossible overflow rules and missing CA files, each with its
 /// field path and line, and warns about settings that are valid but cannot work as intended.
 ///
+/// A valid document is then rendered and the rendered objects go through the cross-resource
+/// analyzers (as `fedctl lint` runs them) and the federation checks (an overflow endpoint at a
+/// port the peer's gateway does not serve, ISTIO_MUTUAL between peers without a shared CA).
+/// Their findings are reported against the document's own fields
+/// (`spec.services[0].overflow[0].thresholds: warning[code]: ...`), naming the cluster and
+/// object they come from.
+///
 /// Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage or I/O error.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -50,14 +57,17 @@ pub(crate) fn run(args: &Args) -> u8 {
     };
     let result = fed_model::validate_yaml_str(&text, Some(origin), base_dir);
     let name = document_name(&text);
-    let (valid, found) = match result {
-        Ok(validated) => (true, validated.warnings),
-        Err(report) => (false, report.into_diagnostics()),
+    let (valid, found, federation) = match result {
+        Ok(validated) => (true, validated.warnings, Some(validated.federation)),
+        Err(report) => (false, report.into_diagnostics(), None),
     };
-    let diagnostics: Vec<Diagnostic> = found
+    let mut diagnostics: Vec<Diagnostic> = found
         .into_iter()
         .map(|d| Diagnostic::from_federation(d, name.as_deref()))
         .collect();
+    if let Some(fed) = &federation {
+        analyzer_findings(fed, &text, origin, name.as_deref(), &mut diagnostics);
+    }
     if let Err(e) = diag::print(&mut std::io::stdout().lock(), &diagnostics, args.output) {
         eprintln!("fedctl: cannot write the report: {e}");
         return exit::USAGE;
@@ -83,4 +93,40 @@ pub(crate) fn run(args: &Args) -> u8 {
 fn document_name(text: &str) -> Option<String> {
     let value: serde_json::Value = serde_saphyr::from_str(text).ok()?;
     value.pointer("/metadata/name")?.as_str().map(str::to_owned)
+}
+
+/// Renders `fed` and runs the analyzers over the bundles; findings go against the document's
+/// own paths, with their lines in `text`.
+fn analyzer_findings(
+    fed: &fed_model::ValidatedFederation,
+    text: &str,
+    origin: &Path,
+    name: Option<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let bundles = match fed_render::render(fed) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("fedctl: note: not rendered, so not analyzed: {e}");
+            return;
+        }
+    };
+    let lines = istio_types::primitives::LineIndex::new(text);
+    for f in fed_render::analyze::analyze(fed, &bundles) {
+        out.push(Diagnostic {
+            severity: match f.severity {
+                istio_types::validate::Severity::Error => Severity::Error,
+                istio_types::validate::Severity::Warning => Severity::Warning,
+            },
+            message: format!("{}: {}", f.subject(), f.message),
+            line: lines.line(&f.federation_path),
+            path: f.federation_path,
+            kind: "Federation".to_owned(),
+            name: name.map(str::to_owned),
+            namespace: None,
+            file: Some(origin.to_path_buf()),
+            code: Some(f.code.as_str().to_owned()),
+            show_object: false,
+        });
+    }
 }
