@@ -20,6 +20,8 @@ use serde::de::DeserializeOwned;
 
 use crate::IstioResource;
 
+mod fast;
+
 /// One document of a stream, as text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RawDocument<'a> {
@@ -319,6 +321,21 @@ fn scan_head(text: &str) -> Head {
     head
 }
 
+/// `metadata.namespace` of a block-style document, read off the text as [`scan_head`] does.
+fn scan_namespace(text: &str) -> Option<String> {
+    let mut in_metadata = false;
+    for line in text.lines() {
+        if line.starts_with("metadata:") {
+            in_metadata = true;
+        } else if !line.starts_with([' ', '#']) && !line.is_empty() {
+            in_metadata = false;
+        } else if let Some(v) = line.strip_prefix("  namespace:").filter(|_| in_metadata) {
+            return plain_scalar(v);
+        }
+    }
+    None
+}
+
 /// The value of a one-line scalar (`v`, `"v"` or `'v'`, with an optional trailing comment);
 /// `None` for anything more complicated, which then goes to the real parser.
 fn plain_scalar(raw: &str) -> Option<String> {
@@ -348,6 +365,17 @@ pub(crate) fn yaml_options() -> serde_saphyr::Options {
     options.no_schema = true;
     // `yes`/`on` are not booleans in JSON or to the API server.
     options.strict_booleans = true;
+    // The budget, stated rather than inherited. Streams are split into documents before
+    // parsing (`split_documents`), so serde-saphyr sees one document per call and its stream
+    // limit of 1,024 documents never applies to a stream; one is all a call may hold. The
+    // other figures are serde-saphyr's defaults, which the limits tests pin: nesting
+    // (64 levels), nodes per document (250,000) and alias expansion bound the time and memory
+    // one document can take.
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_documents = 1;
+    budget.max_depth = 64;
+    budget.max_nodes = 250_000;
+    options.budget = Some(budget);
     options
 }
 
@@ -379,6 +407,13 @@ pub(crate) fn parse_as<T: DeserializeOwned>(
             // Not JSON after all (trailing text, YAML syntax): the YAML reader decides.
             Ok(_) | Err(_) => {}
         }
+    }
+    // The fast path reads the block-style subset most manifests are written in; what it does
+    // not read, or what does not fit `T`, the precise reader reads (and reports on).
+    if let Some(node) = fast::parse(doc.text)
+        && let Ok(value) = T::deserialize(node)
+    {
+        return Ok(value);
     }
     let mut path = None;
     let parsed =
@@ -477,8 +512,11 @@ pub(crate) fn read_kind<T: DeserializeOwned>(
             };
             object.name = get("name").or(object.name.take());
             object.namespace = get("namespace");
-            e.object = object;
+        } else {
+            // Beyond the reader's limits (an alias bomb, say): the text itself still tells.
+            object.namespace = scan_namespace(doc.text);
         }
+        e.object = object;
         e
     })
 }

@@ -1,0 +1,852 @@
+//! The reader's fast path: a parser for the plain block-style YAML that Kubernetes manifests
+//! are written in, feeding serde directly.
+//!
+//! General YAML parsing (serde-saphyr, ~10 MB/s here) is the bulk of the time `read_stream`
+//! spends on a large stream. Most manifests use a small part of YAML: block mappings and
+//! sequences, one-line plain or quoted scalars, comments. This module reads exactly that part,
+//! an order of magnitude faster, and answers "not mine" (`None`) for everything else: flow
+//! collections, block scalars, multi-line scalars, anchors, aliases, tags, escapes, tabs,
+//! duplicate keys, merge keys, directives, and every plain scalar whose type YAML 1.1 and 1.2
+//! readers could disagree on (`yes`, `0755`, `1e3`, `1_000`, timestamps, ...).
+//!
+//! The contract with the precise reader (`parse_as` in the parent module) is one-sided: what
+//! this module accepts, it must read exactly as serde-saphyr with the crate's options would;
+//! anything else goes to serde-saphyr, which then decides and reports errors with their line.
+//! The [`Deserializer`] here is deliberately no more lenient than serde-saphyr's (no sequence
+//! for a struct, no string for a number, no null for a string); when a typed read fails here
+//! the document is read again by the precise reader, which produces the error message. So a
+//! document's verdict and error never depend on which path read it, only its speed does.
+//!
+//! Limits: nesting deeper than [`MAX_DEPTH`] or more than [`MAX_NODES`] nodes are handed to the
+//! precise reader, whose budget (a little higher) then decides, with its message.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, Visitor};
+
+/// Nesting the fast path reads; deeper documents go to the precise reader, whose budget
+/// (`max_depth`, 64) then decides. Kept below that budget so that the fast path never accepts
+/// what the precise reader would refuse.
+pub(crate) const MAX_DEPTH: usize = 48;
+/// Nodes (mappings, sequences, scalars, keys) the fast path reads in one document; larger ones
+/// go to the precise reader, whose budget (`max_nodes`, 250,000) then decides.
+pub(crate) const MAX_NODES: usize = 200_000;
+/// Documents longer than this go to the precise reader (whose scalar-bytes budget is 64 MiB).
+const MAX_BYTES: usize = 32 << 20;
+
+/// A YAML node of the subset, borrowing its text from the document where it can.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Node<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Cow<'a, str>),
+    Seq(Vec<Node<'a>>),
+    Map(Vec<(Cow<'a, str>, Node<'a>)>),
+}
+
+/// One line with content: its indentation and its text after the indentation (trailing spaces
+/// and a trailing `\r` removed). Blank and comment-only lines are dropped.
+#[derive(Clone, Copy, Debug)]
+struct Line<'a> {
+    indent: usize,
+    text: &'a str,
+}
+
+/// Parses one document (the text between two `---` lines) if it is in the subset.
+pub(crate) fn parse(text: &str) -> Option<Node<'_>> {
+    if text.len() > MAX_BYTES {
+        return None;
+    }
+    if !text.is_ascii() && text.chars().any(forbidden_char) {
+        return None;
+    }
+    let mut lines = Vec::with_capacity(text.len() / 24);
+    for (i, raw) in text.split('\n').enumerate() {
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        if raw.bytes().any(|b| b < 0x20 || b == 0x7f) {
+            // Tabs, stray carriage returns, control characters.
+            return None;
+        }
+        let body = raw.trim_start_matches(' ');
+        let indent = raw.len() - body.len();
+        let body = body.trim_end_matches(' ');
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        if i == 0 && indent > 0 {
+            // Text after a `---` marker on its line (or an indented first line): leave it
+            // to the precise reader.
+            return None;
+        }
+        if indent == 0
+            && (body.starts_with("---") || body.starts_with("...") || body.starts_with('%'))
+        {
+            // Markers and directives: several documents, or a directive.
+            return None;
+        }
+        lines.push(Line { indent, text: body });
+    }
+    let mut p = Parser {
+        lines,
+        pos: 0,
+        nodes: 0,
+    };
+    if p.lines.is_empty() {
+        return None;
+    }
+    let node = p.block(0)?;
+    (p.pos == p.lines.len()).then_some(node)
+}
+
+/// Characters YAML does not allow in a stream, or treats as line breaks (YAML 1.1).
+fn forbidden_char(c: char) -> bool {
+    matches!(
+        c,
+        '\u{80}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+    )
+}
+
+struct Parser<'a> {
+    lines: Vec<Line<'a>>,
+    pos: usize,
+    nodes: usize,
+}
+
+/// What a line (or the rest of one, after `- `) holds.
+enum Entry<'a> {
+    /// `key:` or `key: value` (the value's text, possibly empty).
+    Key(Cow<'a, str>, &'a str),
+    /// A scalar on its own.
+    Scalar,
+}
+
+impl<'a> Parser<'a> {
+    fn count(&mut self) -> Option<()> {
+        self.nodes += 1;
+        (self.nodes <= MAX_NODES).then_some(())
+    }
+
+    fn next_indent(&self) -> Option<usize> {
+        self.lines.get(self.pos).map(|l| l.indent)
+    }
+
+    /// The collection that starts at the current line.
+    fn block(&mut self, depth: usize) -> Option<Node<'a>> {
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        let line = *self.lines.get(self.pos)?;
+        if is_seq_entry(line.text) {
+            self.sequence(line.indent, depth)
+        } else {
+            self.mapping(line.indent, depth)
+        }
+    }
+
+    /// A node that starts inside a line (after `- `): a collection or a one-line scalar.
+    /// `parent` is the indentation of the sequence the line belongs to.
+    fn inline(&mut self, parent: usize, depth: usize) -> Option<Node<'a>> {
+        let line = self.lines[self.pos];
+        if is_seq_entry(line.text) {
+            return self.block(depth);
+        }
+        match entry(line.text)? {
+            Entry::Key(..) => self.block(depth),
+            Entry::Scalar => {
+                let node = scalar(line.text)?;
+                self.count()?;
+                self.pos += 1;
+                // A more indented line would continue the scalar (or be an error).
+                if self.next_indent().is_some_and(|i| i > parent) {
+                    return None;
+                }
+                Some(node)
+            }
+        }
+    }
+
+    fn sequence(&mut self, indent: usize, depth: usize) -> Option<Node<'a>> {
+        self.count()?;
+        let mut items = Vec::new();
+        while let Some(line) = self.lines.get(self.pos).copied() {
+            if line.indent != indent || !is_seq_entry(line.text) {
+                break;
+            }
+            let after = &line.text[1..];
+            let rest = after.trim_start_matches(' ');
+            if rest.is_empty() || rest.starts_with('#') {
+                self.pos += 1;
+                if self.next_indent().is_some_and(|i| i > indent) {
+                    items.push(self.block(depth + 1)?);
+                } else {
+                    self.count()?;
+                    items.push(Node::Null);
+                }
+            } else {
+                // `- key: value` or `- - x`: the rest of the line is a node at its own column.
+                self.lines[self.pos] = Line {
+                    indent: indent + 1 + (after.len() - rest.len()),
+                    text: rest,
+                };
+                items.push(self.inline(indent, depth + 1)?);
+            }
+        }
+        if self.next_indent().is_some_and(|i| i > indent) {
+            return None;
+        }
+        Some(Node::Seq(items))
+    }
+
+    fn mapping(&mut self, indent: usize, depth: usize) -> Option<Node<'a>> {
+        self.count()?;
+        let mut entries: Vec<(Cow<'a, str>, Node<'a>)> = Vec::new();
+        while let Some(line) = self.lines.get(self.pos).copied() {
+            if line.indent != indent {
+                break;
+            }
+            let Entry::Key(key, value) = entry(line.text)? else {
+                return None;
+            };
+            self.count()?;
+            self.pos += 1;
+            let node = if value.is_empty() || value.starts_with('#') {
+                match self.lines.get(self.pos) {
+                    Some(next) if next.indent > indent => self.block(depth + 1)?,
+                    // A sequence may sit at its key's indentation.
+                    Some(next) if next.indent == indent && is_seq_entry(next.text) => {
+                        self.sequence(indent, depth + 1)?
+                    }
+                    _ => {
+                        self.count()?;
+                        Node::Null
+                    }
+                }
+            } else {
+                let node = scalar(value)?;
+                self.count()?;
+                if self.next_indent().is_some_and(|i| i > indent) {
+                    // A multi-line scalar, or an error: the precise reader decides.
+                    return None;
+                }
+                node
+            };
+            entries.push((key, node));
+        }
+        if self.next_indent().is_some_and(|i| i > indent) || has_duplicates(&entries) {
+            return None;
+        }
+        Some(Node::Map(entries))
+    }
+}
+
+fn is_seq_entry(text: &str) -> bool {
+    text == "-" || text.starts_with("- ")
+}
+
+fn has_duplicates(entries: &[(Cow<'_, str>, Node<'_>)]) -> bool {
+    if entries.len() <= 16 {
+        entries
+            .iter()
+            .enumerate()
+            .any(|(i, (k, _))| entries[..i].iter().any(|(k2, _)| k == k2))
+    } else {
+        let mut keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_ref()).collect();
+        keys.sort_unstable();
+        keys.windows(2).any(|w| w[0] == w[1])
+    }
+}
+
+/// Tells a mapping entry from a scalar; `None` for what the subset does not read.
+fn entry(text: &str) -> Option<Entry<'_>> {
+    let first = text.as_bytes()[0];
+    if first == b'\'' || first == b'"' {
+        let (key, rest) = quoted(text)?;
+        return if let Some(value) = rest.strip_prefix(':') {
+            if value.is_empty() || value.starts_with(' ') {
+                Some(Entry::Key(key, value.trim_start_matches(' ')))
+            } else {
+                None
+            }
+        } else {
+            Some(Entry::Scalar)
+        };
+    }
+    if !plain_start(text) {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b':' && (i + 1 == bytes.len() || bytes[i + 1] == b' ') {
+            let key = text[..i].trim_end_matches(' ');
+            if key == "<<" || key == "=" || !matches!(classify(key)?, Plain::Str) {
+                return None;
+            }
+            return Some(Entry::Key(
+                Cow::Borrowed(key),
+                text[i + 1..].trim_start_matches(' '),
+            ));
+        }
+        if b == b'#' && bytes[i - 1] == b' ' {
+            break;
+        }
+    }
+    Some(Entry::Scalar)
+}
+
+/// Whether a plain scalar may start this way in block context (and the subset reads it).
+fn plain_start(text: &str) -> bool {
+    match text.as_bytes() {
+        // Nothing; indicators: flow collections, anchors, aliases, tags, block scalars,
+        // directives, reserved characters; a lone `?`, `:` or `-`.
+        []
+        | [
+            b'[' | b']' | b'{' | b'}' | b',' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%'
+            | b'@' | b'`' | b'\'' | b'"',
+            ..,
+        ]
+        | [b'?' | b':' | b'-'] => false,
+        // `?`, `:` and `-` followed by a space are indicators too.
+        [b'?' | b':' | b'-', next, ..] => *next != b' ',
+        _ => true,
+    }
+}
+
+/// A one-line scalar value: quoted, or plain up to a ` #` comment.
+fn scalar(text: &str) -> Option<Node<'_>> {
+    let first = text.as_bytes()[0];
+    if first == b'\'' || first == b'"' {
+        let (value, rest) = quoted(text)?;
+        // Only a comment may follow, after a space.
+        let comment = rest.trim_start_matches(' ');
+        let ok = comment.is_empty() || (comment.starts_with('#') && comment.len() < rest.len());
+        return ok.then_some(Node::Str(value));
+    }
+    if !plain_start(text) {
+        return None;
+    }
+    let value = match text.find(" #") {
+        Some(i) => text[..i].trim_end_matches(' '),
+        None => text,
+    };
+    // `a: b: c` and `a: b:` are errors in YAML; leave them to the precise reader.
+    if value.contains(": ") || value.ends_with(':') {
+        return None;
+    }
+    Some(match classify(value)? {
+        Plain::Null => Node::Null,
+        Plain::Bool(b) => Node::Bool(b),
+        Plain::Int(i) => Node::Int(i),
+        Plain::Float(f) => Node::Float(f),
+        Plain::Str => Node::Str(Cow::Borrowed(value)),
+    })
+}
+
+/// A quoted scalar at the start of `text` and what follows its closing quote. Single-line,
+/// and for double quotes without escapes; `None` otherwise.
+fn quoted(text: &str) -> Option<(Cow<'_, str>, &str)> {
+    let bytes = text.as_bytes();
+    if bytes[0] == b'"' {
+        let end = 1 + text[1..].find(['"', '\\'])?;
+        if bytes[end] == b'\\' {
+            return None;
+        }
+        return Some((Cow::Borrowed(&text[1..end]), &text[end + 1..]));
+    }
+    // Single quotes: `''` is a quote.
+    let mut i = 1;
+    let mut owned: Option<String> = None;
+    loop {
+        let j = i + text[i..].find('\'')?;
+        if bytes.get(j + 1) == Some(&b'\'') {
+            owned.get_or_insert_with(String::new).push_str(&text[i..=j]);
+            i = j + 2;
+        } else {
+            let value = match owned {
+                Some(mut s) => {
+                    s.push_str(&text[i..j]);
+                    Cow::Owned(s)
+                }
+                None => Cow::Borrowed(&text[1..j]),
+            };
+            return Some((value, &text[j + 1..]));
+        }
+    }
+}
+
+/// What a plain scalar is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Plain {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str,
+}
+
+/// The type of a plain scalar, or `None` when YAML readers could disagree on it (YAML 1.1
+/// booleans and numbers, Kubernetes' go-yaml, serde-saphyr's core schema): then the precise
+/// reader decides.
+fn classify(s: &str) -> Option<Plain> {
+    match s {
+        "" | "~" | "null" => return Some(Plain::Null),
+        "true" => return Some(Plain::Bool(true)),
+        "false" => return Some(Plain::Bool(false)),
+        _ => {}
+    }
+    let bytes = s.as_bytes();
+    let first = bytes[0];
+    if first.is_ascii_alphabetic() {
+        const WORDS: [&str; 12] = [
+            "null", "true", "false", "yes", "no", "on", "off", "y", "n", "inf", "infinity", "nan",
+        ];
+        return if s.len() <= 8 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)) {
+            None
+        } else {
+            Some(Plain::Str)
+        };
+    }
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        // `/api`, `$x`, `^re`, `(x)`, non-ASCII: strings to every reader. `=` and `<<` are
+        // YAML 1.1 value and merge keys.
+        return (s != "=" && s != "<<").then_some(Plain::Str);
+    }
+    let unsigned = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = match unsigned.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (unsigned, None),
+    };
+    let int_ok = !int.is_empty()
+        && int.len() <= 18
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && (int == "0" || !int.starts_with('0'));
+    match frac {
+        None if int_ok && !(s.starts_with('-') && int == "0") => {
+            return s.parse().ok().map(Plain::Int);
+        }
+        Some(f)
+            if int_ok
+                && !f.is_empty()
+                && f.len() <= 18
+                && f.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            return s.parse().ok().map(Plain::Float);
+        }
+        _ => {}
+    }
+    // Dotted quads and the like: two dots or more are no number in any schema.
+    if bytes.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+        && bytes.iter().filter(|b| **b == b'.').nth(1).is_some()
+    {
+        return Some(Plain::Str);
+    }
+    // Radix prefixes and special floats (`0x1F`, `-0o7`, `.inf`, `-.5`): the precise reader
+    // decides.
+    let digits = unsigned.strip_prefix('+').unwrap_or(unsigned).as_bytes();
+    if digits.first() == Some(&b'.')
+        || (digits.len() > 1 && digits[0] == b'0' && matches!(digits[1] | 0x20, b'x' | b'o' | b'b'))
+    {
+        return None;
+    }
+    // Otherwise a character that no decimal number or timestamp can hold (`10ms`, `5xx`,
+    // `10.0.0.0/8`) makes it a string; without one the precise reader decides.
+    let numeric_ish = |b: &u8| {
+        b.is_ascii_digit()
+            || matches!(
+                b,
+                b'e' | b'E' | b't' | b'T' | b'z' | b'Z' | b'.' | b'_' | b':' | b'+' | b'-' | b' '
+            )
+    };
+    (!bytes.iter().all(numeric_ish)).then_some(Plain::Str)
+}
+
+/// Why a typed read from the fast path failed. Never shown: the precise reader reads the
+/// document again and reports the error.
+#[derive(Debug)]
+pub(crate) struct Mismatch;
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the fast reader cannot read this document")
+    }
+}
+
+impl std::error::Error for Mismatch {}
+
+impl de::Error for Mismatch {
+    fn custom<T: fmt::Display>(_msg: T) -> Self {
+        Mismatch
+    }
+}
+
+impl<'de> IntoDeserializer<'de, Mismatch> for Node<'de> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+impl<'de> Node<'de> {
+    fn visit_number<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        match self {
+            Node::Int(i) => match u64::try_from(i) {
+                Ok(u) => visitor.visit_u64(u),
+                Err(_) => visitor.visit_i64(i),
+            },
+            Node::Float(f) => visitor.visit_f64(f),
+            _ => Err(Mismatch),
+        }
+    }
+}
+
+macro_rules! numbers {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+            match self {
+                // Integer targets take integers only (serde-saphyr refuses `1.5` for them too).
+                Node::Int(_) => self.visit_number(visitor),
+                _ => Err(Mismatch),
+            }
+        }
+    )*};
+}
+
+impl<'de> Deserializer<'de> for Node<'de> {
+    type Error = Mismatch;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        match self {
+            Node::Null => visitor.visit_unit(),
+            Node::Bool(b) => visitor.visit_bool(b),
+            Node::Int(_) | Node::Float(_) => self.visit_number(visitor),
+            Node::Str(Cow::Borrowed(s)) => visitor.visit_borrowed_str(s),
+            Node::Str(Cow::Owned(s)) => visitor.visit_string(s),
+            Node::Seq(items) => {
+                visitor.visit_seq(de::value::SeqDeserializer::new(items.into_iter()))
+            }
+            Node::Map(entries) => visitor.visit_map(MapAccess::new(entries)),
+        }
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        match self {
+            Node::Bool(b) => visitor.visit_bool(b),
+            _ => Err(Mismatch),
+        }
+    }
+
+    numbers!(deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128);
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.visit_number(visitor)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.visit_number(visitor)
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        match self {
+            Node::Str(Cow::Borrowed(s)) => visitor.visit_borrowed_str(s),
+            Node::Str(Cow::Owned(s)) => visitor.visit_string(s),
+            _ => Err(Mismatch),
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Mismatch> {
+        Err(Mismatch)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Mismatch> {
+        Err(Mismatch)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        match self {
+            Node::Null => visitor.visit_none(),
+            other => visitor.visit_some(other),
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        match self {
+            Node::Null => visitor.visit_unit(),
+            _ => Err(Mismatch),
+        }
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        match self {
+            Node::Seq(items) => {
+                let mut seq = de::value::SeqDeserializer::new(items.into_iter());
+                let value = visitor.visit_seq(&mut seq)?;
+                seq.end()?;
+                Ok(value)
+            }
+            _ => Err(Mismatch),
+        }
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        match self {
+            Node::Map(entries) => visitor.visit_map(MapAccess::new(entries)),
+            _ => Err(Mismatch),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
+        self.deserialize_map(visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
+        // Unit variants from strings only; anything else is the precise reader's to judge.
+        match self {
+            Node::Str(s) => visitor.visit_enum(de::value::CowStrDeserializer::<Mismatch>::new(s)),
+            _ => Err(Mismatch),
+        }
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        drop(self);
+        visitor.visit_unit()
+    }
+}
+
+/// Mapping entries for a visitor; keys are strings.
+struct MapAccess<'de> {
+    entries: std::vec::IntoIter<(Cow<'de, str>, Node<'de>)>,
+    value: Option<Node<'de>>,
+}
+
+impl<'de> MapAccess<'de> {
+    fn new(entries: Vec<(Cow<'de, str>, Node<'de>)>) -> Self {
+        Self {
+            entries: entries.into_iter(),
+            value: None,
+        }
+    }
+}
+
+impl<'de> de::MapAccess<'de> for MapAccess<'de> {
+    type Error = Mismatch;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Mismatch> {
+        match self.entries.next() {
+            Some((key, value)) => {
+                self.value = Some(value);
+                seed.deserialize(Node::Str(key)).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Mismatch> {
+        seed.deserialize(self.value.take().ok_or(Mismatch)?)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn str(s: &str) -> Node<'_> {
+        Node::Str(Cow::Borrowed(s))
+    }
+
+    #[test]
+    fn classify_keeps_ambiguous_scalars_for_the_precise_reader() {
+        for s in [
+            "yes",
+            "No",
+            "ON",
+            "off",
+            "y",
+            "N",
+            "True",
+            "NULL",
+            "nan",
+            "Inf",
+            "0755",
+            "1e3",
+            "1_000",
+            "0x1F",
+            "0o17",
+            "-0b1",
+            "0B1",
+            "+1",
+            "-.inf",
+            ".NaN",
+            "1E5",
+            "2001-12-14t21:59:43.10-05:00",
+            "-0",
+            ".5",
+            "1.",
+            "2001-12-14",
+            "12:30",
+            "=",
+            "<<",
+            "1234567890123456789",
+        ] {
+            assert_eq!(classify(s), None, "{s}");
+        }
+        for (s, want) in [
+            ("~", Plain::Null),
+            ("null", Plain::Null),
+            ("true", Plain::Bool(true)),
+            ("false", Plain::Bool(false)),
+            ("0", Plain::Int(0)),
+            ("15443", Plain::Int(15443)),
+            ("-3", Plain::Int(-3)),
+            ("1.5", Plain::Float(1.5)),
+            ("-0.25", Plain::Float(-0.25)),
+            ("10.0.0.1", Plain::Str),
+            ("10ms", Plain::Str),
+            ("5xx", Plain::Str),
+            ("5xx,reset,connect-failure", Plain::Str),
+            ("1h", Plain::Str),
+            ("10.0.0.0/8", Plain::Str),
+            ("ISTIO_MUTUAL", Plain::Str),
+            ("us-west1/us-west1-a", Plain::Str),
+            ("/api", Plain::Str),
+            ("-foo", Plain::Str),
+            ("nonsense", Plain::Str),
+        ] {
+            assert_eq!(classify(s), Some(want), "{s}");
+        }
+    }
+
+    #[test]
+    fn reads_block_mappings_and_sequences() {
+        let text = "a: 1\nb:\n  c: x # note\n  d:\n  - p\n  - q: 'it''s'\n    r: \"s\"\n  -\n    - 2\ne:\n";
+        let want = Node::Map(vec![
+            ("a".into(), Node::Int(1)),
+            (
+                "b".into(),
+                Node::Map(vec![
+                    ("c".into(), str("x")),
+                    (
+                        "d".into(),
+                        Node::Seq(vec![
+                            str("p"),
+                            Node::Map(vec![
+                                ("q".into(), Node::Str(Cow::Owned("it's".into()))),
+                                ("r".into(), str("s")),
+                            ]),
+                            Node::Seq(vec![Node::Int(2)]),
+                        ]),
+                    ),
+                ]),
+            ),
+            ("e".into(), Node::Null),
+        ]);
+        assert_eq!(parse(text), Some(want));
+    }
+
+    #[test]
+    fn hands_over_what_it_does_not_read() {
+        for text in [
+            "a: {b: 1}\n",
+            "a: [1]\n",
+            "a: |\n  x\n",
+            "a: &x 1\nb: *x\n",
+            "a: !!str 1\n",
+            "a: \"\\t\"\n",
+            "a: 1\na: 2\n",
+            "a:\tb\n",
+            "a: b\n  c\n",
+            "a: 'b\n  c'\n",
+            "<<: {}\n",
+            "a: b: c\n",
+            "just a scalar\n",
+            " # after a marker\n",
+            "x: 1\n--- \ny: 2\n",
+            "a:\n  b: 1\n c: 2\n",
+            "- a\nb: 1\n",
+            "? a\n: b\n",
+        ] {
+            assert_eq!(parse(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn depth_beyond_the_limit_is_handed_over() {
+        let mut deep = String::new();
+        for i in 0..=MAX_DEPTH {
+            deep.push_str(&" ".repeat(i));
+            deep.push_str("a:\n");
+        }
+        assert_eq!(parse(&deep), None);
+        let mut ok = String::new();
+        for i in 0..MAX_DEPTH - 1 {
+            ok.push_str(&" ".repeat(i));
+            ok.push_str("a:\n");
+        }
+        assert!(parse(&ok).is_some());
+    }
+}
