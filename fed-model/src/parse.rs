@@ -147,6 +147,12 @@ fn yaml_message(err: &serde_saphyr::Error) -> String {
         return "the file holds more than one YAML document; a Federation file holds exactly one"
             .to_owned();
     }
+    if let Some(detail) = text.strip_prefix("budget breached: ") {
+        // serde-saphyr's default budget: 250,000 nodes, alias expansions included.
+        return format!(
+            "the document is beyond the YAML reader's limits ({detail}); a Federation document is far smaller (anchors and aliases count every time they are used)"
+        );
+    }
     format!("not valid YAML: {text}")
 }
 
