@@ -89,11 +89,25 @@ impl Applier {
 
     /// An applier reading the kubeconfig file at `path`.
     pub fn from_kubeconfig_path(path: &Path, options: ApplyOptions) -> Result<Self, Error> {
-        let kubeconfig = Kubeconfig::read_from(path).map_err(|source| Error::Kubeconfig {
+        let kubeconfig = utf16_whole(path)
+            .and_then(|()| Kubeconfig::read_from(path))
+            .map_err(|source| Error::Kubeconfig {
+                path: path.display().to_string(),
+                source,
+            })?;
+        Ok(Self::new(kubeconfig, options))
+    }
+
+    /// Checks that kube can read the kubeconfig file at `path` without panicking: kube-client
+    /// 5.0.0 panics on a file that starts with a UTF-16 byte-order mark followed by an odd
+    /// number of bytes. [`Applier::from_kubeconfig_path`] checks this itself; a caller that
+    /// reads `$KUBECONFIG` through kube (`Kubeconfig::read`) calls this first on every file it
+    /// names. A file that cannot be read at all passes: kube reports that itself.
+    pub fn check_kubeconfig_file(path: &Path) -> Result<(), Error> {
+        utf16_whole(path).map_err(|source| Error::Kubeconfig {
             path: path.display().to_string(),
             source,
-        })?;
-        Ok(Self::new(kubeconfig, options))
+        })
     }
 
     /// The options.
@@ -1379,6 +1393,28 @@ pub(crate) fn never_pruned(group: &str, kind: &str) -> bool {
         (group, kind),
         ("", "Namespace") | ("apiextensions.k8s.io", "CustomResourceDefinition")
     )
+}
+
+/// kube-client 5.0.0 decodes a file that starts with a UTF-16 byte-order mark two bytes at a
+/// time and panics (index out of bounds) when an odd number of bytes follows the mark: refuse
+/// such a file with an error before kube reads it (found by fedctl's broken-input tests).
+pub(crate) fn utf16_whole(path: &Path) -> Result<(), kube::config::KubeconfigError> {
+    let Ok(bytes) = std::fs::read(path) else {
+        // kube reports unreadable files itself.
+        return Ok(());
+    };
+    match bytes.as_slice() {
+        [0xFF, 0xFE, rest @ ..] | [0xFE, 0xFF, rest @ ..] if rest.len() % 2 == 1 => {
+            Err(kube::config::KubeconfigError::ReadConfig(
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "not UTF-16: an odd number of bytes follows the byte-order mark",
+                ),
+                path.to_path_buf(),
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

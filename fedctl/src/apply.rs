@@ -151,19 +151,25 @@ fn run(common: &Common, configure: impl FnOnce(&mut ApplyOptions)) -> Result<App
         PARENT_NAMESPACE,
     ));
     configure(&mut options);
-    let applier = match &common.kubeconfig {
-        Some(path) => Applier::from_kubeconfig_path(path, options),
-        None => kube::config::Kubeconfig::read()
-            .map(|k| Applier::new(k, options))
-            .map_err(|source| fed_apply::Error::Kubeconfig {
-                path: "$KUBECONFIG or ~/.kube/config".into(),
-                source,
-            }),
-    }
-    .map_err(|e| {
+    let fail = |e: fed_apply::Error| {
         eprintln!("fedctl: {e}");
         exit::USAGE
-    })?;
+    };
+    let applier = if let Some(path) = &common.kubeconfig {
+        Applier::from_kubeconfig_path(path, options).map_err(fail)?
+    } else {
+        // kube reads these files itself; check first that it can do so without panicking.
+        for file in default_kubeconfig_files() {
+            Applier::check_kubeconfig_file(&file).map_err(fail)?;
+        }
+        let kubeconfig = kube::config::Kubeconfig::read().map_err(|source| {
+            fail(fed_apply::Error::Kubeconfig {
+                path: "$KUBECONFIG or ~/.kube/config".into(),
+                source,
+            })
+        })?;
+        Applier::new(kubeconfig, options)
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -174,6 +180,19 @@ fn run(common: &Common, configure: impl FnOnce(&mut ApplyOptions)) -> Result<App
     let tty = std::io::stderr().is_terminal();
     let progress = move |e: &Event<'_>| progress_line(e, tty);
     Ok(runtime.block_on(applier.apply(&targets, &progress)))
+}
+
+/// The files `Kubeconfig::read` reads: every path in `$KUBECONFIG`, else `~/.kube/config`.
+fn default_kubeconfig_files() -> Vec<PathBuf> {
+    match std::env::var_os("KUBECONFIG") {
+        Some(list) if !list.is_empty() => std::env::split_paths(&list)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect(),
+        _ => std::env::var_os("HOME")
+            .map(|home| PathBuf::from(home).join(".kube").join("config"))
+            .into_iter()
+            .collect(),
+    }
 }
 
 /// One line per step on stderr; on a terminal per-object lines are left out (the table at the
