@@ -1,7 +1,7 @@
 //! `fedctl convert FILE... --to VERSION`.
 
-use std::io::{Read as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::io::Write as _;
+use std::path::PathBuf;
 
 use istio_types::ApiVersion;
 use istio_types::read::{Document, read_stream};
@@ -37,25 +37,11 @@ pub(crate) fn run(args: &Args) -> u8 {
     let mut out = String::new();
     let mut failed = false;
     for file in &args.files {
-        let stdin = file == Path::new("-");
-        let text = if stdin {
-            let mut t = String::new();
-            std::io::stdin().read_to_string(&mut t).map(|_| t)
-        } else {
-            std::fs::read_to_string(file)
+        let input = match crate::load::read_input(file) {
+            Ok(input) => input,
+            Err(code) => return code,
         };
-        let text = match text {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("fedctl: cannot read {}: {e}", file.display());
-                return exit::USAGE;
-            }
-        };
-        let shown = if stdin {
-            Path::new("<stdin>")
-        } else {
-            file.as_path()
-        };
+        let (text, shown) = (input.text, input.shown);
         let raw: Vec<_> = istio_types::read::split_documents(&text)
             .into_iter()
             .filter(|d| !d.is_blank())

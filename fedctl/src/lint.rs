@@ -1,6 +1,5 @@
 //! `fedctl lint FILE...`: Istio's admission rules, offline.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use istio_types::IstioResource;
@@ -68,25 +67,11 @@ pub(crate) fn run(args: &Args) -> u8 {
     let mut resources = 0usize;
     let mut set = Set::default();
     for file in &args.files {
-        let stdin = file == Path::new("-");
-        let text = if stdin {
-            let mut t = String::new();
-            std::io::stdin().read_to_string(&mut t).map(|_| t)
-        } else {
-            std::fs::read_to_string(file)
+        let input = match crate::load::read_input(file) {
+            Ok(input) => input,
+            Err(code) => return code,
         };
-        let text = match text {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("fedctl: cannot read {}: {e}", file.display());
-                return exit::USAGE;
-            }
-        };
-        let shown = if stdin {
-            Path::new("<stdin>")
-        } else {
-            file.as_path()
-        };
+        let (text, shown) = (input.text, input.shown);
         resources += lint_text(&text, shown, &mut diagnostics, &mut set);
     }
     analyze(&set, args.istio, &mut diagnostics);

@@ -9,9 +9,17 @@ use fed_model::ValidatedFederation;
 use crate::diag::{self, Diagnostic, OutputFormat};
 use crate::exit;
 
-/// Reads `file` (`-` for stdin) and validates it. On failure prints every problem to stderr
-/// and returns the exit code to end with; warnings are printed and loading goes on.
-pub(crate) fn federation(file: &Path) -> Result<ValidatedFederation, u8> {
+/// One input's text, with the name to show for it and the folder relative paths in it start
+/// from (`None` for stdin).
+pub(crate) struct Input<'a> {
+    pub(crate) text: String,
+    pub(crate) shown: &'a Path,
+    pub(crate) base_dir: Option<&'a Path>,
+}
+
+/// Reads `file`, or standard input for `-`. On failure prints why and returns the usage exit
+/// code (the file could not be read: nothing about its contents is known).
+pub(crate) fn read_input(file: &Path) -> Result<Input<'_>, u8> {
     let stdin = file == Path::new("-");
     let text = if stdin {
         let mut text = String::new();
@@ -23,12 +31,22 @@ pub(crate) fn federation(file: &Path) -> Result<ValidatedFederation, u8> {
         eprintln!("fedctl: cannot read {}: {e}", file.display());
         exit::USAGE
     })?;
-    let origin = if stdin { Path::new("<stdin>") } else { file };
-    let base_dir = (!stdin).then(|| file.parent().unwrap_or(Path::new("")));
-    let (fed, found, code) = match fed_model::validate_yaml_str(&text, Some(origin), base_dir) {
-        Ok(v) => (Some(v.federation), v.warnings, exit::OK),
-        Err(report) => (None, report.into_diagnostics(), exit::INVALID),
-    };
+    Ok(Input {
+        text,
+        shown: if stdin { Path::new("<stdin>") } else { file },
+        base_dir: (!stdin).then(|| file.parent().unwrap_or(Path::new(""))),
+    })
+}
+
+/// Reads `file` (`-` for stdin) and validates it. On failure prints every problem to stderr
+/// and returns the exit code to end with; warnings are printed and loading goes on.
+pub(crate) fn federation(file: &Path) -> Result<ValidatedFederation, u8> {
+    let input = read_input(file)?;
+    let (fed, found, code) =
+        match fed_model::validate_yaml_str(&input.text, Some(input.shown), input.base_dir) {
+            Ok(v) => (Some(v.federation), v.warnings, exit::OK),
+            Err(report) => (None, report.into_diagnostics(), exit::INVALID),
+        };
     if !found.is_empty() {
         let diagnostics: Vec<Diagnostic> = found
             .into_iter()

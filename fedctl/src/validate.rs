@@ -1,6 +1,5 @@
 //! `fedctl validate FILE`: check a Federation document.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{self, Diagnostic, OutputFormat, Severity};
@@ -30,31 +29,11 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: &Args) -> u8 {
-    let stdin = args.file == Path::new("-");
-    let text = if stdin {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map(|_| text)
-    } else {
-        std::fs::read_to_string(&args.file)
+    let input = match crate::load::read_input(&args.file) {
+        Ok(input) => input,
+        Err(code) => return code,
     };
-    let text = match text {
-        Ok(text) => text,
-        Err(e) => {
-            eprintln!("fedctl: cannot read {}: {e}", args.file.display());
-            return exit::USAGE;
-        }
-    };
-    let origin = if stdin {
-        Path::new("<stdin>")
-    } else {
-        args.file.as_path()
-    };
-    // `ca.dir` is relative to the document.
-    let base_dir = if stdin {
-        None
-    } else {
-        Some(args.file.parent().unwrap_or(Path::new("")))
-    };
+    let (text, origin, base_dir) = (input.text, input.shown, input.base_dir);
     let result = fed_model::validate_yaml_str(&text, Some(origin), base_dir);
     let name = document_name(&text);
     let (valid, found, federation) = match result {
