@@ -57,6 +57,18 @@
 //!
 //! `fedctl diff` is the same call with [`ApplyOptions::dry_run`] set, printing each configured
 //! change's [`Change::diff`].
+//!
+//! # Features
+//!
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `rustls-tls` | yes | TLS to the API servers through rustls with the ring provider: no system library needed |
+//! | `openssl-tls` | no | TLS through the system's OpenSSL (needs `libssl-dev` and `pkg-config` to build) |
+//!
+//! Choose one. With neither, only plain-HTTP API servers can be reached (`kubectl proxy`, test
+//! servers); with both, kube uses rustls. As with every crate built on `k8s-openapi`, the final
+//! binary enables one Kubernetes version feature (`k8s-openapi/v1_34`, say); this crate never
+//! does.
 
 // Errors are rare and carry the object they are about, for the change set; boxing their fields
 // would make matching on them clumsy for every caller.

@@ -47,12 +47,21 @@
 //!
 //! # Features
 //!
-//! - `resources` (default): the Istio kinds, [`read`] and [`write`](mod@write). Needs
-//!   `k8s-openapi` for `ObjectMeta` (enable a k8s-openapi version feature in your binary, as usual). Without it,
-//!   only [`primitives`] is built.
-//! - `kube` (default): `kube::Resource` for every kind, so `kube::Api<DestinationRule>` works;
-//!   its dynamic type is the [`ApiVersion`] to talk to (the storage version by default).
-//! - `schemars` (default): `schemars::JsonSchema` for every type.
+//! | feature | default | what it adds | pulls in |
+//! |---|---|---|---|
+//! | `resources` | yes | the Istio kinds ([`networking`], [`security`]), [`IstioResource`], [`read`], [`validate`], [`write`](mod@write) | `k8s-openapi` (for `ObjectMeta`), `regex` |
+//! | `kube` | yes | `kube::Resource` for every kind, so `kube::Api<DestinationRule>` works; its dynamic type is the [`ApiVersion`] to talk to (the storage version by default). Implies `resources`. | `kube` without default features: kube-core only, no client, no TLS |
+//! | `schemars` | yes | `schemars::JsonSchema` for every public type | `schemars` |
+//!
+//! With no features only [`primitives`] is built: the validated formats parse (`FromStr` and
+//! `Deserialize`, both validating), display and serialize, with no Kubernetes crate in the
+//! tree. A tool that reads, checks and writes Istio YAML wants
+//! `default-features = false, features = ["resources"]`: no kube, no schemars, no HTTP client
+//! and no TLS stack.
+//!
+//! `k8s-openapi` needs a Kubernetes version feature, chosen by the final binary and never by a
+//! library: add `k8s-openapi = { version = "0.29", features = ["v1_34"] }` (or another `v1_*`)
+//! to your binary's dependencies.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
