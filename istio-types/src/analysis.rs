@@ -297,10 +297,6 @@ impl AnalysisContext {
             .as_deref()
             .unwrap_or(&self.default_namespace)
     }
-
-    fn service_for_host(&self, host: &str) -> Option<&KnownService> {
-        self.services.iter().find(|s| s.host == host)
-    }
 }
 
 /// One problem found across resources.
@@ -391,22 +387,64 @@ pub fn analyze<'a>(
     findings
 }
 
-/// The resources with what the analyzers look up repeatedly.
+/// The resources with what the analyzers look up repeatedly, indexed once so that analysing
+/// n resources takes O(n log n), not O(n²) (a 20,000-document stream took a minute without).
 struct Set<'a> {
     resources: &'a [&'a IstioResource],
     ctx: &'a AnalysisContext,
+    /// DestinationRules by resolved host, in input order.
+    rules_by_host: BTreeMap<String, Vec<usize>>,
+    /// ServiceEntry hosts written out in full.
+    entry_hosts: BTreeSet<&'a str>,
+    /// ServiceEntry hosts with a leading `*`.
+    entry_wildcards: Vec<&'a str>,
+    /// Hosts of ServiceEntries with at least one endpoint with a locality.
+    located_entry_hosts: BTreeSet<&'a str>,
+    /// Known Services by host (the first of each host, as a lookup in the list finds it).
+    services: BTreeMap<&'a str, &'a KnownService>,
 }
 
 impl<'a> Set<'a> {
     fn new(resources: &'a [&'a IstioResource], ctx: &'a AnalysisContext) -> Self {
-        Self { resources, ctx }
+        let mut set = Self {
+            resources,
+            ctx,
+            rules_by_host: BTreeMap::new(),
+            entry_hosts: BTreeSet::new(),
+            entry_wildcards: Vec::new(),
+            located_entry_hosts: BTreeSet::new(),
+            services: BTreeMap::new(),
+        };
+        for svc in &ctx.services {
+            set.services.entry(svc.host.as_str()).or_insert(svc);
+        }
+        for (i, r) in resources.iter().enumerate() {
+            match r {
+                IstioResource::DestinationRule(dr) => {
+                    let host = ctx.resolve_host(&dr.spec.host, ctx.namespace_of(r));
+                    set.rules_by_host.entry(host).or_default().push(i);
+                }
+                IstioResource::ServiceEntry(se) => {
+                    let located = se.spec.endpoints().iter().any(|e| e.locality.is_some());
+                    for h in &se.spec.hosts {
+                        if h.starts_with('*') {
+                            set.entry_wildcards.push(h);
+                        } else {
+                            set.entry_hosts.insert(h);
+                        }
+                        if located {
+                            set.located_entry_hosts.insert(h);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        set
     }
 
-    fn service_entries(&self) -> impl Iterator<Item = &'a ServiceEntry> + '_ {
-        self.resources.iter().filter_map(|r| match r {
-            IstioResource::ServiceEntry(se) => Some(se),
-            _ => None,
-        })
+    fn service_for_host(&self, host: &str) -> Option<&'a KnownService> {
+        self.services.get(host).copied()
     }
 
     fn destination_rules(&self) -> impl Iterator<Item = (usize, &'a DestinationRule)> + '_ {
@@ -419,6 +457,18 @@ impl<'a> Set<'a> {
             })
     }
 
+    /// The DestinationRules for `host` (resolved), in input order.
+    fn rules_for_host(&self, host: &str) -> impl Iterator<Item = &'a DestinationRule> + '_ {
+        self.rules_by_host
+            .get(host)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| match self.resources[i] {
+                IstioResource::DestinationRule(dr) => Some(dr),
+                _ => None,
+            })
+    }
+
     fn namespace(&self, i: usize) -> &str {
         self.ctx.namespace_of(self.resources[i])
     }
@@ -427,38 +477,39 @@ impl<'a> Set<'a> {
     /// WorkloadEntries a known Service of that host selects): the sign that locality failover
     /// is what the host's policy is for.
     fn host_has_located_endpoints(&self, host: &str) -> bool {
-        let in_entries = self.service_entries().any(|se| {
-            se.spec.hosts.iter().any(|h| h == host)
-                && se.spec.endpoints().iter().any(|e| e.locality.is_some())
-        });
-        let service = self.ctx.service_for_host(host);
-        let in_workload_entries = self.resources.iter().any(|r| match (r, service) {
-            (IstioResource::WorkloadEntry(we), Some(svc)) => {
+        if self.located_entry_hosts.contains(host) {
+            return true;
+        }
+        let Some(svc) = self.service_for_host(host) else {
+            return false;
+        };
+        self.resources.iter().any(|r| match r {
+            IstioResource::WorkloadEntry(we) => {
                 we.spec.locality.is_some()
                     && self.ctx.namespace_of(r) == svc.namespace
                     && svc.selects(&we.spec.labels)
             }
             _ => false,
-        });
-        in_entries || in_workload_entries
+        })
     }
 
     /// Whether anything defines `host` (resolved).
     fn host_defined(&self, host: &str) -> bool {
-        if self.ctx.extra_hosts.contains(host) || self.ctx.service_for_host(host).is_some() {
+        if self.ctx.extra_hosts.contains(host) || self.service_for_host(host).is_some() {
             return true;
         }
         if !self.ctx.services_complete
-            && host.ends_with(&format!(".svc.{}", self.ctx.cluster_domain))
+            && host
+                .strip_suffix(self.ctx.cluster_domain.as_str())
+                .is_some_and(|rest| rest.ends_with(".svc."))
         {
             return true;
         }
-        self.service_entries().any(|se| {
-            se.spec
-                .hosts
+        self.entry_hosts.contains(host)
+            || self
+                .entry_wildcards
                 .iter()
-                .any(|h| h == host || wildcard_matches(h, host))
-        })
+                .any(|h| *h == host || wildcard_matches(h, host))
     }
 }
 
@@ -761,7 +812,7 @@ fn service_entry(set: &Set<'_>, i: usize, se: &ServiceEntry, out: &mut Findings)
         return;
     }
     for (h, host) in se.spec.hosts.iter().enumerate() {
-        let Some(svc) = set.ctx.service_for_host(host) else {
+        let Some(svc) = set.service_for_host(host) else {
             continue;
         };
         let Some(v) = set.ctx.istio else { continue };
@@ -901,11 +952,7 @@ fn virtual_service(set: &Set<'_>, i: usize, vs: &VirtualService, out: &mut Findi
             continue;
         };
         let host = set.ctx.resolve_host(&dest.host, &ns);
-        let rules: Vec<&DestinationRule> = set
-            .destination_rules()
-            .filter(|(j, dr)| set.ctx.resolve_host(&dr.spec.host, set.namespace(*j)) == host)
-            .map(|(_, dr)| dr)
-            .collect();
+        let rules: Vec<&DestinationRule> = set.rules_for_host(&host).collect();
         if rules
             .iter()
             .any(|dr| dr.spec.subsets.iter().any(|s| s.name == subset))
