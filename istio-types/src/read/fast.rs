@@ -53,10 +53,19 @@ pub(crate) enum Node<'a> {
 struct Line<'a> {
     indent: usize,
     text: &'a str,
+    /// 1-based, in the document's text.
+    number: usize,
 }
 
 /// Parses one document (the text between two `---` lines) if it is in the subset.
 pub(crate) fn parse(text: &str) -> Option<Node<'_>> {
+    parse_tracked(text).map(|(node, _)| node)
+}
+
+/// [`parse`], with the line of the root and then of every mapping entry and sequence item in
+/// pre-order (an entry before what its value holds), which is the order [`locate`] walks the
+/// tree in.
+fn parse_tracked(text: &str) -> Option<(Node<'_>, Vec<usize>)> {
     if text.len() > MAX_BYTES {
         return None;
     }
@@ -87,18 +96,120 @@ pub(crate) fn parse(text: &str) -> Option<Node<'_>> {
             // Markers and directives: several documents, or a directive.
             return None;
         }
-        lines.push(Line { indent, text: body });
+        lines.push(Line {
+            indent,
+            text: body,
+            number: i + 1,
+        });
     }
     let mut p = Parser {
         lines,
         pos: 0,
         nodes: 0,
+        entry_lines: Vec::new(),
     };
     if p.lines.is_empty() {
         return None;
     }
+    // The root's line first: the answer for a path with no ancestor in the document.
+    p.entry_lines.push(p.lines[0].number);
     let node = p.block(0)?;
-    (p.pos == p.lines.len()).then_some(node)
+    (p.pos == p.lines.len()).then_some((node, p.entry_lines))
+}
+
+/// The lines of field paths (as diagnostics write them: `spec.http[0].route[1]`,
+/// `metadata.labels["app.kubernetes.io/name"]`) in one document, each the line of the path or
+/// of its closest ancestor present, as [`LineIndex::line`](crate::primitives::LineIndex::line)
+/// gives them. `None` when the document is not in the subset (then the caller asks
+/// `LineIndex`, which reads any YAML).
+pub(crate) fn locate(text: &str, paths: &[&str]) -> Option<Vec<Option<usize>>> {
+    let (root, lines) = parse_tracked(text)?;
+    Some(
+        paths
+            .iter()
+            .map(|path| locate_one(&root, &lines, path))
+            .collect(),
+    )
+}
+
+/// One step of a field path.
+#[derive(Debug, PartialEq)]
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// Splits `spec.a[0]["b.c"].d` into its steps; `None` for a path not written that way.
+fn segments(path: &str) -> Option<Vec<Segment>> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(inner) = rest.strip_prefix('[') {
+            if inner.starts_with('"') {
+                // A JSON string, then `]`.
+                let mut de = serde_json::Deserializer::from_str(inner).into_iter::<String>();
+                let key = de.next()?.ok()?;
+                rest = inner[de.byte_offset()..].strip_prefix(']')?;
+                out.push(Segment::Key(key));
+            } else {
+                let (n, after) = inner.split_once(']')?;
+                out.push(Segment::Index(n.parse().ok()?));
+                rest = after;
+            }
+        } else {
+            let rest_key = rest.strip_prefix('.').unwrap_or(rest);
+            let end = rest_key.find(['.', '[']).unwrap_or(rest_key.len());
+            if end == 0 {
+                return None;
+            }
+            out.push(Segment::Key(rest_key[..end].to_owned()));
+            rest = &rest_key[end..];
+        }
+    }
+    Some(out)
+}
+
+/// Entries and items inside `node`, each counted once (what it adds to the pre-order).
+fn size(node: &Node<'_>) -> usize {
+    match node {
+        Node::Map(entries) => entries.iter().map(|(_, v)| 1 + size(v)).sum(),
+        Node::Seq(items) => items.iter().map(|v| 1 + size(v)).sum(),
+        _ => 0,
+    }
+}
+
+fn locate_one(root: &Node<'_>, lines: &[usize], path: &str) -> Option<usize> {
+    let segments = segments(path)?;
+    let mut node = root;
+    // Position in `lines` of the first entry inside `node` (after the root's own line).
+    let mut at = 1;
+    let mut found = lines.first().copied();
+    for segment in &segments {
+        let (offset, child) = match (node, segment) {
+            (Node::Map(entries), Segment::Key(key)) => {
+                let mut offset = 0;
+                let mut hit = None;
+                for (k, v) in entries {
+                    if k == key {
+                        hit = Some(v);
+                        break;
+                    }
+                    offset += 1 + size(v);
+                }
+                (offset, hit)
+            }
+            (Node::Seq(items), Segment::Index(n)) => {
+                let offset = items.iter().take(*n).map(|v| 1 + size(v)).sum();
+                (offset, items.get(*n))
+            }
+            _ => (0, None),
+        };
+        let Some(child) = child else { break };
+        found = Some(*lines.get(at + offset)?);
+        at += offset + 1;
+        node = child;
+    }
+    found
 }
 
 /// Characters YAML does not allow in a stream, or treats as line breaks (YAML 1.1).
@@ -113,6 +224,8 @@ struct Parser<'a> {
     lines: Vec<Line<'a>>,
     pos: usize,
     nodes: usize,
+    /// The line of each mapping entry and sequence item, in pre-order.
+    entry_lines: Vec<usize>,
 }
 
 /// What a line (or the rest of one, after `- `) holds.
@@ -179,17 +292,22 @@ impl<'a> Parser<'a> {
             let rest = after.trim_start_matches(' ');
             if rest.is_empty() || rest.starts_with('#') {
                 self.pos += 1;
-                if self.next_indent().is_some_and(|i| i > indent) {
+                if let Some(next) = self.lines.get(self.pos).filter(|l| l.indent > indent) {
+                    // The item starts on the next line.
+                    self.entry_lines.push(next.number);
                     items.push(self.block(depth + 1)?);
                 } else {
+                    self.entry_lines.push(line.number);
                     self.count()?;
                     items.push(Node::Null);
                 }
             } else {
                 // `- key: value` or `- - x`: the rest of the line is a node at its own column.
+                self.entry_lines.push(line.number);
                 self.lines[self.pos] = Line {
                     indent: indent + 1 + (after.len() - rest.len()),
                     text: rest,
+                    number: line.number,
                 };
                 items.push(self.inline(indent, depth + 1)?);
             }
@@ -211,6 +329,7 @@ impl<'a> Parser<'a> {
                 return None;
             };
             self.count()?;
+            self.entry_lines.push(line.number);
             self.pos += 1;
             let node = if value.is_empty() || value.starts_with('#') {
                 match self.lines.get(self.pos) {
@@ -717,6 +836,43 @@ mod tests {
 
     fn str(s: &str) -> Node<'_> {
         Node::Str(Cow::Borrowed(s))
+    }
+
+    /// `locate` answers what `LineIndex` answers, for every path `LineIndex` knows and for
+    /// paths below and beside them that do not exist.
+    #[test]
+    fn locate_agrees_with_the_line_index() {
+        let docs = [
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: r\n  labels:\n    app.kubernetes.io/name: x\nspec:\n  hosts:\n  - a\n  - b\n  http:\n  - match:\n    - uri:\n        prefix: /a\n    route:\n    - destination:\n        host: a\n        subset: v1\n      weight: 30\n\n    # a comment\n    - destination:\n        host: b\n  -\n    route:\n      - destination:\n          host: c\n",
+            "a:\n  - x\n  - p: 1\n    q:\n    - 2\nb: ~\nc:\n- k: 1\n  l:\n  - m: 2\n",
+        ];
+        for doc in docs {
+            let index = crate::primitives::LineIndex::new(doc);
+            let mut paths: Vec<String> = index.iter().map(|(p, _)| p.to_owned()).collect();
+            assert!(paths.len() > 8, "{paths:?}");
+            let extra: Vec<String> = paths
+                .iter()
+                .flat_map(|p| {
+                    [
+                        format!("{p}.missing"),
+                        format!("{p}[7]"),
+                        format!("{p}[0].x"),
+                    ]
+                })
+                .collect();
+            paths.extend(extra);
+            paths.push("nothing.here".to_owned());
+            let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+            let fast = locate(doc, &refs).expect("in the subset");
+            for (path, line) in refs.iter().zip(fast) {
+                assert_eq!(line, index.line(path), "{path} in\n{doc}");
+            }
+        }
+        assert_eq!(
+            locate("a: {b: 1}\n", &["a.b"]),
+            None,
+            "flow style is not the subset's"
+        );
     }
 
     #[test]
