@@ -4,8 +4,7 @@ use std::path::{Path, PathBuf};
 
 use istio_types::IstioResource;
 use istio_types::analysis::{self, AnalysisContext, IstioRelease, KnownService};
-use istio_types::primitives::LineIndex;
-use istio_types::read::{Document, read_stream, split_documents};
+use istio_types::read::{Document, lines_of, read_stream_map};
 
 use crate::diag::{self, Diagnostic, OutputFormat, Severity};
 use crate::exit;
@@ -47,7 +46,7 @@ pub(crate) struct Args {
 
 /// An Istio resource read from a file, kept for the cross-resource analyzers.
 struct Read {
-    resource: IstioResource,
+    resource: Box<IstioResource>,
     file: PathBuf,
     /// The document's text and its first line in the file.
     text: String,
@@ -93,84 +92,92 @@ pub(crate) fn run(args: &Args) -> u8 {
     if errors > 0 { exit::INVALID } else { exit::OK }
 }
 
-/// Lints one file's text into `out`; returns how many Istio resources it held.
+/// What one document of a file gave.
+enum Outcome {
+    /// It could not be read.
+    Unreadable(Diagnostic),
+    /// Another kind (`Kind (apiVersion)`), and the Service it is when it is one.
+    Other(String, Option<KnownService>),
+    /// An Istio resource, kept for the analyzers, with its webhook-rule findings.
+    Istio(Read, Vec<Diagnostic>),
+}
+
+/// Lints one file's text into `out`; returns how many Istio resources it held. Documents are
+/// read, validated and located in parallel ([`read_stream_map`]).
 fn lint_text(text: &str, file: &Path, out: &mut Vec<Diagnostic>, set: &mut Set) -> usize {
-    let raw: Vec<_> = split_documents(text)
-        .into_iter()
-        .filter(|d| !d.is_blank())
-        .collect();
-    let mut resources = 0;
-    let mut skipped: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-    for doc in read_stream(text, Some(file)) {
-        match doc.result {
-            Err(e) => {
-                out.push(Diagnostic {
-                    severity: Severity::Error,
-                    message: e.message,
-                    path: e.path.unwrap_or_default(),
-                    kind: e.object.kind.unwrap_or_else(|| "document".to_owned()),
-                    name: e.object.name,
-                    namespace: e.object.namespace,
-                    file: e.location.file,
-                    line: e.location.line,
+    let outcomes = read_stream_map(text, Some(file), |raw, doc| match doc.result {
+        Err(e) => Outcome::Unreadable(Diagnostic {
+            severity: Severity::Error,
+            message: e.message,
+            path: e.path.unwrap_or_default(),
+            kind: e.object.kind.unwrap_or_else(|| "document".to_owned()),
+            name: e.object.name,
+            namespace: e.object.namespace,
+            file: e.location.file,
+            line: e.location.line,
+            code: None,
+            show_object: true,
+        }),
+        Ok(Document::Other {
+            api_version, kind, ..
+        }) => {
+            let service = if kind == "Service" {
+                serde_saphyr::from_str::<serde_json::Value>(raw.text)
+                    .ok()
+                    .and_then(|v| KnownService::from_json(&v, "default", "cluster.local"))
+            } else {
+                None
+            };
+            Outcome::Other(format!("{kind} ({api_version})"), service)
+        }
+        Ok(Document::Istio(r)) => {
+            let report = r.validate();
+            // Lines only on the path of findings: most documents have none.
+            let paths: Vec<&str> = report.findings.iter().map(|f| f.path.as_str()).collect();
+            let lines = lines_of(raw.text, &paths);
+            let diagnostics = report
+                .findings
+                .into_iter()
+                .zip(lines)
+                .map(|(f, line)| Diagnostic {
+                    severity: match f.severity {
+                        istio_types::validate::Severity::Error => Severity::Error,
+                        istio_types::validate::Severity::Warning => Severity::Warning,
+                    },
+                    message: f.message,
+                    path: f.path,
+                    kind: r.kind().to_owned(),
+                    name: r.metadata().name.clone(),
+                    namespace: r.metadata().namespace.clone(),
+                    file: Some(file.to_path_buf()),
+                    line: Some(line.map_or(doc.line, |l| raw.first_line + l - 1)),
                     code: None,
                     show_object: true,
-                });
+                })
+                .collect();
+            let read = Read {
+                resource: r,
+                file: file.to_path_buf(),
+                text: raw.text.to_owned(),
+                first_line: raw.first_line,
+                line: doc.line,
+            };
+            Outcome::Istio(read, diagnostics)
+        }
+    });
+    let mut resources = 0;
+    let mut skipped: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Unreadable(d) => out.push(d),
+            Outcome::Other(what, service) => {
+                set.services.extend(service);
+                *skipped.entry(what).or_default() += 1;
             }
-            Ok(Document::Other {
-                api_version, kind, ..
-            }) => {
-                if kind == "Service"
-                    && let Some(d) = raw.get(doc.index)
-                    && let Ok(value) = serde_saphyr::from_str::<serde_json::Value>(d.text)
-                    && let Some(svc) = KnownService::from_json(&value, "default", "cluster.local")
-                {
-                    set.services.push(svc);
-                }
-                *skipped
-                    .entry(format!("{kind} ({api_version})"))
-                    .or_default() += 1;
-            }
-            Ok(Document::Istio(r)) => {
+            Outcome::Istio(read, diagnostics) => {
                 resources += 1;
-                if let Some(d) = raw.get(doc.index) {
-                    set.resources.push(Read {
-                        resource: (*r).clone(),
-                        file: file.to_path_buf(),
-                        text: d.text.to_owned(),
-                        first_line: d.first_line,
-                        line: doc.line,
-                    });
-                }
-                let report = r.validate();
-                if report.is_clean() {
-                    continue;
-                }
-                // Lines only on the path of findings: most documents have none.
-                let source = raw.get(doc.index);
-                let index = source.map(|d| LineIndex::new(d.text));
-                for f in report.findings {
-                    let line = match (source, &index) {
-                        (Some(d), Some(ix)) => ix.line(&f.path).map(|l| d.first_line + l - 1),
-                        _ => None,
-                    }
-                    .or(Some(doc.line));
-                    out.push(Diagnostic {
-                        severity: match f.severity {
-                            istio_types::validate::Severity::Error => Severity::Error,
-                            istio_types::validate::Severity::Warning => Severity::Warning,
-                        },
-                        message: f.message,
-                        path: f.path,
-                        kind: r.kind().to_owned(),
-                        name: r.metadata().name.clone(),
-                        namespace: r.metadata().namespace.clone(),
-                        file: Some(file.to_path_buf()),
-                        line,
-                        code: None,
-                        show_object: true,
-                    });
-                }
+                set.resources.push(read);
+                out.extend(diagnostics);
             }
         }
     }
@@ -195,12 +202,44 @@ fn analyze(set: &Set, istio: Option<IstioRelease>, out: &mut Vec<Diagnostic>) {
         services_complete: !set.services.is_empty(),
         ..AnalysisContext::default()
     };
-    for f in analysis::analyze(set.resources.iter().map(|r| &r.resource), &ctx) {
+    let findings = analysis::analyze(set.resources.iter().map(|r| &*r.resource), &ctx);
+    // Findings come ordered by resource: one lookup per resource for all of its paths, the
+    // resources shared out between threads.
+    let groups: Vec<&[analysis::AnalysisFinding]> =
+        findings.chunk_by(|a, b| a.resource == b.resource).collect();
+    let per_thread = groups
+        .len()
+        .div_ceil(std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+        .max(256);
+    let locate = |groups: &[&[analysis::AnalysisFinding]]| -> Vec<usize> {
+        let mut lines = Vec::new();
+        for group in groups {
+            let read = &set.resources[group[0].resource];
+            let paths: Vec<&str> = group.iter().map(|f| f.path.as_str()).collect();
+            lines.extend(
+                lines_of(&read.text, &paths)
+                    .into_iter()
+                    .map(|l| l.map_or(read.line, |l| read.first_line + l - 1)),
+            );
+        }
+        lines
+    };
+    let lines: Vec<usize> = std::thread::scope(|scope| {
+        let handles: Vec<_> = groups
+            .chunks(per_thread)
+            .map(|part| scope.spawn(|| locate(part)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    for (f, line) in findings.into_iter().zip(lines) {
         let read = &set.resources[f.resource];
-        let line = LineIndex::new(&read.text)
-            .line(&f.path)
-            .map(|l| read.first_line + l - 1)
-            .or(Some(read.line));
+        let line = Some(line);
         out.push(Diagnostic {
             severity: match f.severity {
                 istio_types::validate::Severity::Error => Severity::Error,

@@ -16,6 +16,12 @@ mod render;
 mod schema;
 mod validate;
 
+/// mimalloc instead of the system allocator: `lint` on a 20,000-document stream allocates
+/// millions of small nodes on two threads, and glibc's malloc spent about half of the time
+/// (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
