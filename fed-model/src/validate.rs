@@ -1392,7 +1392,7 @@ impl Validator {
         if t.max_ejection_percent.is_some_and(|p| p.get() == 0) {
             self.warning(
                 format!("{path}.maxEjectionPercent"),
-                "0 means no endpoint is ever ejected, so traffic never fails over",
+                "Istio passes only values above 0 to Envoy, so 0 leaves Envoy's default of 10%: one endpoint at a time can still be ejected, but not all of a locality's endpoints, so traffic may never fail over; write the percentage you mean (100 lets every local endpoint be ejected)",
             );
         }
         if t.consecutive_errors == Some(0) {

@@ -241,7 +241,7 @@ const CASES: &[Case] = &[
     case("no gateway in LIQO clusters", Base::Liqo, "context: provider1\n", "context: provider1\n          gateway: {address: 10.0.0.1}\n", "spec.topology.consumerProvider.providers[0].gateway", r#"unknown field "gateway""#),
     // Warnings: valid, but cannot do what they look like.
     warn("overflow without thresholds", Base::Whole, "", NO_THRESHOLDS, "spec.services[0].overflow[0]", "no thresholds: nothing ever ejects the local endpoints, so traffic never overflows"),
-    warn("maxEjectionPercent 0", Base::Apan, "maxEjectionPercent: 100", "maxEjectionPercent: 0", "spec.services[0].overflow[0].thresholds.maxEjectionPercent", "0 means no endpoint is ever ejected"),
+    warn("maxEjectionPercent 0", Base::Apan, "maxEjectionPercent: 100", "maxEjectionPercent: 0", "spec.services[0].overflow[0].thresholds.maxEjectionPercent", "Istio passes only values above 0 to Envoy"),
     warn("consecutiveErrors 0", Base::Apan, "consecutiveErrors: 1", "consecutiveErrors: 0", "spec.services[0].overflow[0].thresholds.consecutiveErrors", "0 turns error-based ejection off"),
     warn("target in the same locality", Base::Apan, "us-west1/us-west1-b", "asia-southeast1/tein-a", "spec.services[0].overflow[0].to[0]", "has the same locality as \"tein\""),
     warn("autoscaling without a CPU request", Base::Apan, "replicas: 1\n", "replicas: 1\n        autoscaling: {maxReplicas: 3}\n", "spec.services[0].workload.autoscaling", "needs a CPU request"),
@@ -420,7 +420,7 @@ fn human_output_is_one_line_per_problem() {
         stdout,
         format!(
             "{file}:{to_line}: error: spec.services[0].overflow[0].to[0]: cluster \"gke2\" is not defined (defined: tein, gke)\n\
-             {file}:{pct_line}: warning: spec.services[0].overflow[0].thresholds.maxEjectionPercent: 0 means no endpoint is ever ejected, so traffic never fails over\n"
+             {file}:{pct_line}: warning: spec.services[0].overflow[0].thresholds.maxEjectionPercent: Istio passes only values above 0 to Envoy, so 0 leaves Envoy's default of 10%: one endpoint at a time can still be ejected, but not all of a locality's endpoints, so traffic may never fail over; write the percentage you mean (100 lets every local endpoint be ejected)\n"
         )
     );
     let stderr = String::from_utf8(out.stderr).unwrap();
