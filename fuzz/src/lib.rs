@@ -68,6 +68,15 @@ pub fn check_lint(text: &str) {
                 let report = r.validate();
                 let source = raw.get(doc.index);
                 let index = source.map(|d| istio_types::primitives::LineIndex::new(d.text));
+                // The fast line lookup `fedctl lint` uses agrees with the full YAML parse.
+                if let (Some(d), Some(ix)) = (source, &index) {
+                    let paths: Vec<&str> =
+                        report.findings.iter().map(|f| f.path.as_str()).collect();
+                    let fast = istio_types::read::lines_of(d.text, &paths);
+                    for (path, line) in paths.iter().zip(fast) {
+                        assert_eq!(line, ix.line(path), "line of {path} in\n{}", d.text);
+                    }
+                }
                 for f in report.findings {
                     assert!(!f.message.is_empty());
                     if let (Some(d), Some(ix)) = (source, &index)
