@@ -53,7 +53,8 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         let (message, _) = one_error(&format!("nesting {depth} x {open}"), &text);
         // serde-saphyr's recursion limit or its depth budget, whichever comes first.
         assert!(
-            message.contains("recursion limit") || message.contains("nesting deeper than 64 levels"),
+            message.contains("recursion limit")
+                || message.contains("nesting deeper than 64 levels"),
             "{message}"
         );
     }
