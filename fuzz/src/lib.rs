@@ -52,7 +52,7 @@ pub fn check_lint(text: &str) {
         .into_iter()
         .filter(|d| !d.is_blank())
         .collect();
-    let total_lines = text.split('\n').count().max(1);
+    let total_lines = yaml_lines(text);
     for doc in read_stream(text, None) {
         assert!(doc.line >= 1, "document lines are 1-based");
         match doc.result {
@@ -89,6 +89,14 @@ pub fn check_lint(text: &str) {
             }
         }
     }
+}
+
+/// Lines as YAML counts them: `\r\n`, a lone `\r` and `\n` each end one (a file saved with
+/// classic Mac line endings has only `\r`; serde-saphyr and editors count those lines too).
+fn yaml_lines(text: &str) -> usize {
+    let breaks =
+        text.matches('\n').count() + text.matches('\r').count() - text.matches("\r\n").count();
+    breaks + 1
 }
 
 /// Parses and validates a Federation document; renders it when it validates.

@@ -185,3 +185,19 @@ fn written_yaml_reads_back_equal() {
     // that no YAML 1.1 reader can take it for a number.
     assert_eq!(yaml, WE.replace("10.0.0.1", "\"10.0.0.1\""));
 }
+
+/// Fuzz find (lint target, FUZZING.md): with classic Mac line endings (a lone `\r`) the error's
+/// line counts those lines, as YAML and editors do; the fuzz check counted `\n` only.
+#[test]
+fn lone_carriage_returns_are_line_breaks_in_error_lines() {
+    let text = format!(
+        "\"untrmie{}]\u{0}{}adtnc\n\n",
+        "\r".repeat(23),
+        "\r".repeat(53)
+    );
+    let docs = read_stream(&text, None);
+    let e = only_err(&docs);
+    // The NUL is on line 24: 23 `\r` line breaks before it.
+    assert_eq!(e.location.line, Some(24), "{e}");
+    assert!(e.message.contains("unexpected character"), "{e}");
+}
