@@ -147,21 +147,9 @@ fn yaml_message(err: &serde_saphyr::Error) -> String {
         return "the file holds more than one YAML document; a Federation file holds exactly one"
             .to_owned();
     }
-    if let Some(detail) = text.strip_prefix("budget breached: ") {
-        // serde-saphyr's default budget: 250,000 nodes, alias expansions included. Its detail
-        // is `Nodes { nodes: 250001 } at line L, column C`: say it in words.
-        let (limit, location) = match detail.split_once("} ") {
-            Some((limit, location)) => (limit, format!(" {location}")),
-            None => (detail, String::new()),
-        };
-        let what = match limit.split_whitespace().next().unwrap_or_default() {
-            "Nodes" => "more than 250,000 YAML nodes".to_owned(),
-            "Depth" => "nesting deeper than 64 levels".to_owned(),
-            "Aliases" | "AliasAnchorRatio" => "too many alias expansions".to_owned(),
-            _ => format!("{limit}}}"),
-        };
+    if let Some(words) = istio_types::primitives::budget_breach_message(text) {
         return format!(
-            "the document is beyond the YAML reader's limits: {what}{location}; a Federation document is far smaller (anchors and aliases count every time they are used)"
+            "the document is {words}; a Federation document is far smaller (anchors and aliases count every time they are used)"
         );
     }
     format!("not valid YAML: {text}")

@@ -492,6 +492,13 @@ pub(crate) fn parse_as<T: DeserializeOwned>(
 fn saphyr_message(e: &serde_saphyr::Error) -> String {
     let full = e.without_snippet().to_string();
     let first = full.lines().next().unwrap_or_default();
+    if let Some(words) = crate::primitives::budget_breach_message(first) {
+        // Where the limit was hit is said by our own location (and is the line of the field).
+        return match words.find(" at line ") {
+            Some(i) => words[..i].to_owned(),
+            None => words,
+        };
+    }
     // "… at line 3, column 5" is said again by our own location.
     match first.rfind(" at line ") {
         Some(i) => first[..i].to_owned(),

@@ -235,6 +235,36 @@ impl Walker {
     }
 }
 
+/// serde-saphyr's "budget breached" error text in words, for the limits this crate's readers
+/// set (250,000 nodes with aliases counted each time they are used, 64 levels of nesting):
+/// `None` when `text` is not such an error.
+///
+/// ```
+/// use istio_types::primitives::budget_breach_message;
+///
+/// let raw = "budget breached: Nodes { nodes: 250001 } at line 20841, column 22";
+/// assert_eq!(
+///     budget_breach_message(raw).as_deref(),
+///     Some("beyond the YAML reader's limits: more than 250,000 YAML nodes at line 20841, column 22")
+/// );
+/// assert_eq!(budget_breach_message("unknown field `x`"), None);
+/// ```
+pub fn budget_breach_message(text: &str) -> Option<String> {
+    let detail = text.strip_prefix("budget breached: ")?;
+    // The detail is `Nodes { nodes: 250001 } at line L, column C`: the limit, then where.
+    let (limit, location) = match detail.split_once("} ") {
+        Some((limit, location)) => (limit, format!(" {location}")),
+        None => (detail, String::new()),
+    };
+    let what = match limit.split_whitespace().next().unwrap_or_default() {
+        "Nodes" => "more than 250,000 YAML nodes".to_owned(),
+        "Depth" => "nesting deeper than 64 levels".to_owned(),
+        "Aliases" | "AliasAnchorRatio" => "too many alias expansions".to_owned(),
+        _ => limit.trim_end().to_owned(),
+    };
+    Some(format!("beyond the YAML reader's limits: {what}{location}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,7 +31,7 @@ mod protocol;
 
 pub use duration::{Duration, GoDuration};
 pub use error::PrimitiveError;
-pub use line_index::{LineIndex, join_index, join_key};
+pub use line_index::{LineIndex, budget_breach_message, join_index, join_key};
 pub use locality::Locality;
 pub use names::{Dns1123Label, PortName};
 pub use protocol::{Protocol, ProtocolKind};
