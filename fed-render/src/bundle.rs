@@ -11,29 +11,53 @@ use serde::Serialize;
 use crate::liqo::NamespaceOffloading;
 
 /// One Kubernetes object of a bundle, typed.
+///
+/// Each variant holds its object boxed: the k8s-openapi types are large (a `Deployment` is
+/// over 2 KB inline) and a bundle of a big federation holds thousands of objects, which a
+/// vector of unboxed objects would copy on every growth and sort. Build one with `From`:
+/// `Object::from(deployment)`.
 #[derive(Clone, Debug, PartialEq)]
-#[allow(
-    clippy::large_enum_variant,
-    reason = "bundles hold a few hundred objects; boxing every variant would cost more than it saves"
-)]
 pub enum Object {
     /// A Namespace.
-    Namespace(Namespace),
+    Namespace(Box<Namespace>),
     /// A LIQO NamespaceOffloading.
-    NamespaceOffloading(NamespaceOffloading),
+    NamespaceOffloading(Box<NamespaceOffloading>),
     /// A ServiceAccount.
-    ServiceAccount(ServiceAccount),
+    ServiceAccount(Box<ServiceAccount>),
     /// A Secret (`istio-system/cacerts`).
-    Secret(Secret),
+    Secret(Box<Secret>),
     /// A Service.
-    Service(Service),
+    Service(Box<Service>),
     /// A Deployment.
-    Deployment(Deployment),
+    Deployment(Box<Deployment>),
     /// An autoscaling/v2 HorizontalPodAutoscaler.
-    HorizontalPodAutoscaler(HorizontalPodAutoscaler),
+    HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
     /// An Istio resource.
-    Istio(IstioResource),
+    Istio(Box<IstioResource>),
 }
+
+macro_rules! object_from {
+    ($($Variant:ident($T:ty)),+ $(,)?) => {
+        $(
+            impl From<$T> for Object {
+                fn from(o: $T) -> Self {
+                    Object::$Variant(Box::new(o))
+                }
+            }
+        )+
+    };
+}
+
+object_from!(
+    Namespace(Namespace),
+    NamespaceOffloading(NamespaceOffloading),
+    ServiceAccount(ServiceAccount),
+    Secret(Secret),
+    Service(Service),
+    Deployment(Deployment),
+    HorizontalPodAutoscaler(HorizontalPodAutoscaler),
+    Istio(IstioResource),
+);
 
 impl Object {
     /// The object's kind, e.g. `Deployment`.
@@ -127,12 +151,12 @@ impl Object {
     }
 
     /// A key that orders objects for output: stage, kind, namespace, name.
-    pub(crate) fn sort_key(&self) -> (u8, String, String, String) {
+    pub(crate) fn sort_key(&self) -> (u8, &str, &str, &str) {
         (
             self.stage(),
-            self.kind().to_owned(),
-            self.namespace().unwrap_or_default().to_owned(),
-            self.name().to_owned(),
+            self.kind(),
+            self.namespace().unwrap_or_default(),
+            self.name(),
         )
     }
 }

@@ -70,7 +70,7 @@ fn http_gateway_name(namespace: &str) -> String {
 }
 
 fn offloading(namespace: &str, pods: PodOffloadingStrategy, zone: Option<&str>) -> Object {
-    Object::NamespaceOffloading(NamespaceOffloading::new(
+    Object::from(NamespaceOffloading::new(
         namespace,
         NamespaceOffloadingSpec {
             namespace_mapping_strategy: Some(NamespaceMappingStrategy::EnforceSameName),
@@ -127,16 +127,16 @@ fn consumer_objects(
     providers: &[Cluster],
 ) -> Vec<Object> {
     let mut objects = vec![
-        Object::Namespace(k8s::namespace(ISTIO_SYSTEM, false)),
+        Object::from(k8s::namespace(ISTIO_SYSTEM, false)),
         offloading(ISTIO_SYSTEM, PodOffloadingStrategy::Local, None),
-        Object::Namespace(k8s::namespace(
+        Object::from(k8s::namespace(
             &ingress_namespace(consumer.name().as_str()),
             false,
         )),
     ];
     for p in providers {
         let ns = ingress_namespace(p.name().as_str());
-        objects.push(Object::Namespace(k8s::namespace(&ns, false)));
+        objects.push(Object::from(k8s::namespace(&ns, false)));
         objects.push(offloading(
             &ns,
             PodOffloadingStrategy::LocalAndRemote,
@@ -159,7 +159,7 @@ fn consumer_objects(
         .filter(|ns| !reserved.contains(*ns))
         .collect();
     for ns in &namespaces {
-        objects.push(Object::Namespace(k8s::namespace(ns, true)));
+        objects.push(Object::from(k8s::namespace(ns, true)));
         objects.push(offloading(ns, PodOffloadingStrategy::LocalAndRemote, None));
     }
 
@@ -191,7 +191,7 @@ fn service_objects(fed: &ValidatedFederation, svc: &FedService) -> Vec<Object> {
     let mut out = Vec::new();
     if let Some(w) = svc.workload() {
         if svc.service_account() != "default" {
-            out.push(Object::ServiceAccount(k8s::service_account(svc)));
+            out.push(Object::from(k8s::service_account(svc)));
         }
         for name in svc.runs_in() {
             let Some(cluster) = fed.cluster(name.as_str()) else {
@@ -215,11 +215,11 @@ fn service_objects(fed: &ValidatedFederation, svc: &FedService) -> Vec<Object> {
                     local.clone(),
                 )]));
             }
-            out.push(Object::Deployment(deployment));
-            out.extend(k8s::hpa(svc, w, &local, &local).map(Object::HorizontalPodAutoscaler));
+            out.push(Object::from(deployment));
+            out.extend(k8s::hpa(svc, w, &local, &local).map(Object::from));
         }
     }
-    out.push(Object::Service(k8s::service(svc, svc.selector())));
+    out.push(Object::from(k8s::service(svc, svc.selector())));
     if svc.ingress().is_some() {
         let ns = svc.namespace().as_str();
         out.push(istio::ingress_virtual_service_on(

@@ -28,7 +28,7 @@ pub(crate) fn at_version<T: IstioObject + Into<IstioResource>>(
 ) -> Object {
     o.set_api_version(networking_version(fed))
         .unwrap_or_else(|e| unreachable!("networking kinds are served at every version: {e}"));
-    Object::Istio(o.into())
+    Object::from(o.into())
 }
 
 /// The SNI hosts AUTO_PASSTHROUGH accepts: `*.local` for the usual `cluster.local` (as the

@@ -108,7 +108,7 @@ pub fn render(fed: &ValidatedFederation) -> Result<Vec<Bundle>, RenderError> {
                 .get_or_insert_with(BTreeMap::new)
                 .extend(labels.clone());
         }
-        b.objects.sort_by_cached_key(Object::sort_key);
+        b.objects.sort_by(|x, y| x.sort_key().cmp(&y.sort_key()));
     }
     Ok(bundles)
 }
@@ -124,7 +124,7 @@ fn cacerts(fed: &ValidatedFederation, cluster: &Cluster) -> Result<Option<Object
         let bytes = std::fs::read(&path).map_err(|source| RenderError::CaFile { path, source })?;
         files.insert(name.to_owned(), bytes);
     }
-    Ok(Some(Object::Secret(k8s::cacerts(files))))
+    Ok(Some(Object::from(k8s::cacerts(files))))
 }
 
 /// Rendering failed. On a validated federation only reading the CA files can fail.

@@ -23,7 +23,7 @@ pub(crate) fn render_peer(
     cacerts: Option<Object>,
 ) -> Bundle {
     let version = fed.istio().version();
-    let mut objects = vec![Object::Namespace(k8s::namespace(ISTIO_SYSTEM, false))];
+    let mut objects = vec![Object::from(k8s::namespace(ISTIO_SYSTEM, false))];
     objects.extend(cacerts);
 
     let here: Vec<&FedService> = fed
@@ -46,7 +46,7 @@ pub(crate) fn render_peer(
     objects.extend(
         namespaces
             .into_iter()
-            .map(|ns| Object::Namespace(k8s::namespace(ns, true))),
+            .map(|ns| Object::from(k8s::namespace(ns, true))),
     );
 
     for svc in &here {
@@ -99,20 +99,17 @@ fn workload_objects(svc: &FedService) -> Vec<Object> {
     let mut out = Vec::new();
     if let Some(w) = svc.workload() {
         if svc.service_account() != "default" {
-            out.push(Object::ServiceAccount(k8s::service_account(svc)));
+            out.push(Object::from(k8s::service_account(svc)));
         }
         let shape = k8s::DeploymentShape {
             name: svc.name().as_str(),
             pod_labels: svc.selector().clone(),
             zone: None,
         };
-        out.push(Object::Deployment(k8s::deployment(svc, w, &shape)));
-        out.extend(
-            k8s::hpa(svc, w, svc.name().as_str(), svc.name().as_str())
-                .map(Object::HorizontalPodAutoscaler),
-        );
+        out.push(Object::from(k8s::deployment(svc, w, &shape)));
+        out.extend(k8s::hpa(svc, w, svc.name().as_str(), svc.name().as_str()).map(Object::from));
     }
-    out.push(Object::Service(k8s::service(svc, svc.selector())));
+    out.push(Object::from(k8s::service(svc, svc.selector())));
     out
 }
 

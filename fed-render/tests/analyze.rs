@@ -123,7 +123,9 @@ fn peer_gateway_port_missing_when_the_peer_serves_another_port() {
     // gke's gateway serves passthrough on another port than tein's endpoint uses.
     let gke = bundles.iter_mut().find(|b| b.cluster == "gke").unwrap();
     for o in &mut gke.objects {
-        if let Object::Istio(IstioResource::Gateway(g)) = o {
+        if let Object::Istio(r) = o
+            && let IstioResource::Gateway(g) = &mut **r
+        {
             for s in &mut g.spec.servers {
                 if s.port.number == 15443 {
                     s.port.number = 15444;

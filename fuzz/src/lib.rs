@@ -157,7 +157,7 @@ pub fn check_render(fed: &ValidatedFederation) {
             .objects
             .iter()
             .filter_map(|o| match o {
-                Object::Istio(r) => Some(r),
+                Object::Istio(r) => Some(&**r),
                 _ => None,
             })
             .collect();

@@ -313,7 +313,7 @@ proptest! {
                 .objects
                 .iter()
                 .filter_map(|o| match o {
-                    Object::Istio(r) => Some(r),
+                    Object::Istio(r) => Some(&**r),
                     _ => None,
                 })
                 .collect();

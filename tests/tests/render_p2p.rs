@@ -239,7 +239,8 @@ fn workload_entries_carry_the_service_selector() {
                 "no ServiceEntry from 1.7 on ({version})"
             );
             for o in b.of_kind("WorkloadEntry") {
-                let Object::Istio(IstioResource::WorkloadEntry(we)) = o else {
+                let Object::Istio(r) = o else { unreachable!() };
+                let IstioResource::WorkloadEntry(we) = &**r else {
                     unreachable!()
                 };
                 let svc_name = we
