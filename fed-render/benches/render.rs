@@ -1,74 +1,15 @@
-//! Rendering at scale: 16 peers, N services each overflowing from every peer to the next two,
-//! rendered and written as YAML. Issue target: 16 x 2,000 under 1 s on one core, linear in N.
+//! Rendering at scale: 16 peers, N services each overflowing from one peer to the next two,
+//! rendered and written as YAML, with the system allocator. Issue target: 16 x 2,000 under 1 s
+//! on one core, linear in N. `render_mimalloc` runs the same with fedctl's allocator.
 //!
 //! `cargo bench -p fed-render --bench render`
 
-use std::fmt::Write as _;
-use std::hint::black_box;
+use criterion::{Criterion, criterion_group, criterion_main};
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-
-const PEERS: usize = 16;
-
-/// A federation document with `PEERS` peers and `services` services; each service runs in all
-/// peers, and clients of service `s` in peer `p` overflow to peers `p+1` and `p+2`... but one
-/// overflow rule per service keeps the object count what the issue asks for: every service
-/// overflows from peer `s % PEERS` to the next two.
-fn document(services: usize) -> String {
-    let mut doc = String::from(
-        "apiVersion: meshfed.io/v1alpha1\nkind: Federation\nmetadata: {name: bench}\nspec:\n  istio: {version: \"1.30\"}\n  topology:\n    peerToPeer:\n      peers:\n",
-    );
-    for p in 0..PEERS {
-        let _ = writeln!(
-            doc,
-            "        - {{name: p{p}, locality: r{}/z{p}, gateway: {{address: 10.0.{p}.1}}}}",
-            p % 4
-        );
-    }
-    doc.push_str("  services:\n");
-    for s in 0..services {
-        let from = s % PEERS;
-        let _ = writeln!(
-            doc,
-            "    - name: svc{s}\n      namespace: ns{}\n      ports: [{{name: http, number: 80, protocol: HTTP}}]\n      workload: {{image: \"example/svc:1\"}}\n      overflow:\n        - from: p{from}\n          to: [p{}, p{}]\n          thresholds: {{maxConnections: 10, consecutiveErrors: 5, interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 100}}",
-            s % 50,
-            (from + 1) % PEERS,
-            (from + 2) % PEERS
-        );
-    }
-    doc
-}
+mod common;
 
 fn bench(c: &mut Criterion) {
-    let mut group = c.benchmark_group("render_16_peers");
-    group.sample_size(10);
-    for services in [250usize, 500, 1000, 2000] {
-        let doc = document(services);
-        let fed = fed_model::validate_yaml_str(&doc, None, None)
-            .expect("valid")
-            .federation;
-        let objects: usize = fed_render::render(&fed)
-            .unwrap()
-            .iter()
-            .map(|b| b.objects.len())
-            .sum();
-        group.throughput(Throughput::Elements(objects as u64));
-        group.bench_with_input(
-            BenchmarkId::new("render_and_yaml", services),
-            &fed,
-            |b, fed| {
-                b.iter(|| {
-                    let bundles = fed_render::render(black_box(fed)).unwrap();
-                    let bytes: usize = bundles
-                        .iter()
-                        .map(|b| b.to_yaml_stream().unwrap().len())
-                        .sum();
-                    black_box(bytes)
-                });
-            },
-        );
-    }
-    group.finish();
+    common::bench(c, "render_16_peers");
 }
 
 criterion_group!(benches, bench);
