@@ -207,10 +207,6 @@ fn analyze(set: &Set, istio: Option<IstioRelease>, out: &mut Vec<Diagnostic>) {
     // resources shared out between threads.
     let groups: Vec<&[analysis::AnalysisFinding]> =
         findings.chunk_by(|a, b| a.resource == b.resource).collect();
-    let per_thread = groups
-        .len()
-        .div_ceil(std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
-        .max(256);
     let locate = |groups: &[&[analysis::AnalysisFinding]]| -> Vec<usize> {
         let mut lines = Vec::new();
         for group in groups {
@@ -224,19 +220,7 @@ fn analyze(set: &Set, istio: Option<IstioRelease>, out: &mut Vec<Diagnostic>) {
         }
         lines
     };
-    let lines: Vec<usize> = std::thread::scope(|scope| {
-        let handles: Vec<_> = groups
-            .chunks(per_thread)
-            .map(|part| scope.spawn(|| locate(part)))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
+    let lines: Vec<usize> = crate::par::map_chunks(&groups, 256, locate);
     for (f, line) in findings.into_iter().zip(lines) {
         let read = &set.resources[f.resource];
         let line = Some(line);

@@ -12,6 +12,7 @@ mod explain;
 mod fsio;
 mod lint;
 mod load;
+mod par;
 mod render;
 mod schema;
 mod validate;

@@ -70,10 +70,12 @@ pub(crate) fn run(args: &Args) -> u8 {
 }
 
 fn stream(bundles: &[fed_render::Bundle]) -> Result<(), String> {
+    // Writing YAML is most of the work and each bundle's is independent: one core per bundle.
+    let streams = crate::par::map(bundles, fed_render::Bundle::to_yaml_stream);
     let mut out = String::new();
-    for b in bundles {
+    for (b, yaml) in bundles.iter().zip(streams) {
         let _ = writeln!(out, "# cluster: {} (context {})", b.cluster, b.context);
-        out.push_str(&b.to_yaml_stream().map_err(|e| e.to_string())?);
+        out.push_str(&yaml.map_err(|e| e.to_string())?);
     }
     std::io::stdout()
         .lock()
@@ -92,19 +94,21 @@ fn folders(
         args.file.display()
     );
     let mut written = Vec::new();
+    // Every bundle's YAML first (in parallel, see `stream`), before anything is written.
+    let rendered = crate::par::map(bundles, fed_render::Bundle::to_files);
     if args.cluster.is_some() {
         // Only that cluster's folder is replaced; the others are left as they are.
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        for b in bundles {
-            let files: Vec<_> = strip_prefix(b.to_files().map_err(|e| e.to_string())?, &b.cluster);
+        for (b, files) in bundles.iter().zip(rendered) {
+            let files: Vec<_> = strip_prefix(files.map_err(|e| e.to_string())?, &b.cluster);
             fsio::replace_dir(&dir.join(&b.cluster), &files, &note).map_err(|e| e.to_string())?;
             written.push((b.cluster.clone(), files.len()));
         }
     } else {
         let mut files = Vec::new();
-        for b in bundles {
-            let f = b.to_files().map_err(|e| e.to_string())?;
+        for (b, f) in bundles.iter().zip(rendered) {
+            let f = f.map_err(|e| e.to_string())?;
             written.push((b.cluster.clone(), f.len()));
             files.extend(f);
         }
