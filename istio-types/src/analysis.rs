@@ -365,19 +365,25 @@ pub fn analyze<'a>(
 ) -> Vec<AnalysisFinding> {
     let resources: Vec<&IstioResource> = resources.into_iter().collect();
     let set = Set::new(&resources, ctx);
-    let mut out = Findings::default();
-    for (i, r) in resources.iter().enumerate() {
-        match r {
-            IstioResource::DestinationRule(dr) => {
-                destination_rule_policies(&set, i, dr, &mut out);
-                destination_rule_host(&set, i, dr, &mut out);
+    // Each resource is checked against the indexes alone: the work splits over the cores.
+    let per_resource = crate::par::map_chunks(&resources, 512, |offset, part| {
+        let mut out = Findings::default();
+        for (i, r) in part.iter().enumerate() {
+            let i = offset + i;
+            match r {
+                IstioResource::DestinationRule(dr) => {
+                    destination_rule_policies(&set, i, dr, &mut out);
+                    destination_rule_host(&set, i, dr, &mut out);
+                }
+                IstioResource::ServiceEntry(se) => service_entry(&set, i, se, &mut out),
+                IstioResource::WorkloadEntry(we) => workload_entry(&set, i, we, &mut out),
+                IstioResource::VirtualService(vs) => virtual_service(&set, i, vs, &mut out),
+                _ => {}
             }
-            IstioResource::ServiceEntry(se) => service_entry(&set, i, se, &mut out),
-            IstioResource::WorkloadEntry(we) => workload_entry(&set, i, we, &mut out),
-            IstioResource::VirtualService(vs) => virtual_service(&set, i, vs, &mut out),
-            _ => {}
         }
-    }
+        out.0
+    });
+    let mut out = Findings(per_resource);
     duplicate_destination_rules(&set, &mut out);
     let mut findings = out.0;
     findings.sort_by(|a, b| {

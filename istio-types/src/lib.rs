@@ -76,6 +76,8 @@ pub mod common;
 #[cfg(feature = "resources")]
 pub mod networking;
 #[cfg(feature = "resources")]
+mod par;
+#[cfg(feature = "resources")]
 pub mod read;
 #[cfg(feature = "resources")]
 pub(crate) mod resource;

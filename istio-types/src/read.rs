@@ -180,7 +180,8 @@ pub struct ReadDocument {
     pub result: Result<Document, ReadError>,
 }
 
-/// Below this many documents a stream is read on the calling thread only.
+/// Below this many documents a stream is read on the calling thread only (and no thread reads
+/// fewer).
 const PARALLEL_THRESHOLD: usize = 64;
 
 /// Reads every document of a YAML (or JSON) stream. Blank documents are skipped; every other
@@ -226,31 +227,10 @@ where
         };
         then(d, doc)
     };
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    if docs.len() < PARALLEL_THRESHOLD || threads == 1 {
-        return docs.iter().enumerate().map(read).collect();
-    }
-    let chunk = docs.len().div_ceil(threads);
-    let read = &read;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = docs
-            .chunks(chunk)
+    crate::par::map_chunks(&docs, PARALLEL_THRESHOLD, |offset, part| {
+        part.iter()
             .enumerate()
-            .map(|(c, part)| {
-                scope.spawn(move || {
-                    part.iter()
-                        .enumerate()
-                        .map(|(i, d)| read((c * chunk + i, d)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
+            .map(|(i, d)| read((offset + i, d)))
             .collect()
     })
 }
