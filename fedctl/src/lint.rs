@@ -89,6 +89,9 @@ pub(crate) fn run(args: &Args) -> u8 {
             diag::count(diagnostics.len() - errors, "warning")
         );
     }
+    // The process ends after this: freeing every typed resource one by one would only add
+    // time (3% of a 20,000-document run), so the memory goes back with the process.
+    std::mem::forget(set);
     if errors > 0 { exit::INVALID } else { exit::OK }
 }
 
