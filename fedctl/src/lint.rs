@@ -47,9 +47,10 @@ pub(crate) struct Args {
 /// An Istio resource read from a file, kept for the cross-resource analyzers.
 struct Read {
     resource: Box<IstioResource>,
-    file: PathBuf,
-    /// The document's text and its first line in the file.
-    text: String,
+    /// Which of [`Set::files`] it is in.
+    file: usize,
+    /// Where the document's text is in the file's, and its first line in the file.
+    text: std::ops::Range<usize>,
     first_line: usize,
     line: usize,
 }
@@ -59,6 +60,14 @@ struct Read {
 struct Set {
     resources: Vec<Read>,
     services: Vec<KnownService>,
+    /// Each file as shown in messages, and its text (documents are kept as ranges of it).
+    files: Vec<(PathBuf, String)>,
+}
+
+impl Set {
+    fn text(&self, read: &Read) -> &str {
+        &self.files[read.file].1[read.text.clone()]
+    }
 }
 
 pub(crate) fn run(args: &Args) -> u8 {
@@ -70,8 +79,8 @@ pub(crate) fn run(args: &Args) -> u8 {
             Ok(input) => input,
             Err(code) => return code,
         };
-        let (text, shown) = (input.text, input.shown);
-        resources += lint_text(&text, shown, &mut diagnostics, &mut set);
+        resources += lint_text(&input.text, input.shown, &mut diagnostics, &mut set);
+        set.files.push((input.shown.to_path_buf(), input.text));
     }
     analyze(&set, args.istio, &mut diagnostics);
     if let Err(e) = diag::print(&mut std::io::stdout().lock(), &diagnostics, args.output) {
@@ -106,8 +115,10 @@ enum Outcome {
 }
 
 /// Lints one file's text into `out`; returns how many Istio resources it held. Documents are
-/// read, validated and located in parallel ([`read_stream_map`]).
+/// read, validated and located in parallel ([`read_stream_map`]). The caller adds the file to
+/// `set.files` afterwards, at the index it has now.
 fn lint_text(text: &str, file: &Path, out: &mut Vec<Diagnostic>, set: &mut Set) -> usize {
+    let file_index = set.files.len();
     let outcomes = read_stream_map(text, Some(file), |raw, doc| match doc.result {
         Err(e) => Outcome::Unreadable(Diagnostic {
             severity: Severity::Error,
@@ -158,10 +169,13 @@ fn lint_text(text: &str, file: &Path, out: &mut Vec<Diagnostic>, set: &mut Set) 
                     show_object: true,
                 })
                 .collect();
+            // `raw.text` is a slice of `text`: keep where, not a copy.
+            let start = raw.text.as_ptr() as usize - text.as_ptr() as usize;
+            debug_assert_eq!(text.get(start..start + raw.text.len()), Some(raw.text));
             let read = Read {
                 resource: r,
-                file: file.to_path_buf(),
-                text: raw.text.to_owned(),
+                file: file_index,
+                text: start..start + raw.text.len(),
                 first_line: raw.first_line,
                 line: doc.line,
             };
@@ -216,7 +230,7 @@ fn analyze(set: &Set, istio: Option<IstioRelease>, out: &mut Vec<Diagnostic>) {
             let read = &set.resources[group[0].resource];
             let paths: Vec<&str> = group.iter().map(|f| f.path.as_str()).collect();
             lines.extend(
-                lines_of(&read.text, &paths)
+                lines_of(set.text(read), &paths)
                     .into_iter()
                     .map(|l| l.map_or(read.line, |l| read.first_line + l - 1)),
             );
@@ -237,7 +251,7 @@ fn analyze(set: &Set, istio: Option<IstioRelease>, out: &mut Vec<Diagnostic>) {
             kind: f.kind.to_owned(),
             name: Some(f.name),
             namespace: f.namespace,
-            file: Some(read.file.clone()),
+            file: Some(set.files[read.file].0.clone()),
             line,
             code: Some(f.code.as_str().to_owned()),
             show_object: true,
