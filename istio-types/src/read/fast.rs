@@ -59,13 +59,19 @@ struct Line<'a> {
 
 /// Parses one document (the text between two `---` lines) if it is in the subset.
 pub(crate) fn parse(text: &str) -> Option<Node<'_>> {
-    parse_tracked(text).map(|(node, _)| node)
+    parse_lines(text, false).map(|(node, _)| node)
 }
 
 /// [`parse`], with the line of the root and then of every mapping entry and sequence item in
 /// pre-order (an entry before what its value holds), which is the order [`locate`] walks the
 /// tree in.
 fn parse_tracked(text: &str) -> Option<(Node<'_>, Vec<usize>)> {
+    parse_lines(text, true)
+}
+
+/// [`parse_tracked`], with the entry lines recorded only when `track` (reading does not need
+/// them; locating does).
+fn parse_lines(text: &str, track: bool) -> Option<(Node<'_>, Vec<usize>)> {
     if text.len() > MAX_BYTES {
         return None;
     }
@@ -107,12 +113,13 @@ fn parse_tracked(text: &str) -> Option<(Node<'_>, Vec<usize>)> {
         pos: 0,
         nodes: 0,
         entry_lines: Vec::new(),
+        track,
     };
     if p.lines.is_empty() {
         return None;
     }
     // The root's line first: the answer for a path with no ancestor in the document.
-    p.entry_lines.push(p.lines[0].number);
+    p.mark_entry(p.lines[0].number);
     let node = p.block(0)?;
     (p.pos == p.lines.len()).then_some((node, p.entry_lines))
 }
@@ -226,6 +233,8 @@ struct Parser<'a> {
     nodes: usize,
     /// The line of each mapping entry and sequence item, in pre-order.
     entry_lines: Vec<usize>,
+    /// Whether to record `entry_lines`.
+    track: bool,
 }
 
 /// What a line (or the rest of one, after `- `) holds.
@@ -237,6 +246,13 @@ enum Entry<'a> {
 }
 
 impl<'a> Parser<'a> {
+    /// Records the line of the next entry or item in pre-order, when tracking.
+    fn mark_entry(&mut self, line: usize) {
+        if self.track {
+            self.entry_lines.push(line);
+        }
+    }
+
     fn count(&mut self) -> Option<()> {
         self.nodes += 1;
         (self.nodes <= MAX_NODES).then_some(())
@@ -294,16 +310,17 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 if let Some(next) = self.lines.get(self.pos).filter(|l| l.indent > indent) {
                     // The item starts on the next line.
-                    self.entry_lines.push(next.number);
+                    let number = next.number;
+                    self.mark_entry(number);
                     items.push(self.block(depth + 1)?);
                 } else {
-                    self.entry_lines.push(line.number);
+                    self.mark_entry(line.number);
                     self.count()?;
                     items.push(Node::Null);
                 }
             } else {
                 // `- key: value` or `- - x`: the rest of the line is a node at its own column.
-                self.entry_lines.push(line.number);
+                self.mark_entry(line.number);
                 self.lines[self.pos] = Line {
                     indent: indent + 1 + (after.len() - rest.len()),
                     text: rest,
@@ -329,7 +346,7 @@ impl<'a> Parser<'a> {
                 return None;
             };
             self.count()?;
-            self.entry_lines.push(line.number);
+            self.mark_entry(line.number);
             self.pos += 1;
             let node = if value.is_empty() || value.starts_with('#') {
                 match self.lines.get(self.pos) {
