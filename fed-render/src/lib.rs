@@ -93,24 +93,59 @@ pub use p2p::{CROSS_NETWORK_GATEWAY, ISTIO_SYSTEM};
 /// assert!(bundles[0].get("DestinationRule", "default", "echo").is_some());
 /// ```
 pub fn render(fed: &ValidatedFederation) -> Result<Vec<Bundle>, RenderError> {
-    let mut bundles = match fed.topology() {
+    let bundles = match fed.topology() {
         Topology::PeerToPeer { peers } => peers
             .iter()
             .map(|p| Ok(p2p::render_peer(fed, p, cacerts(fed, p)?)))
             .collect::<Result<Vec<_>, _>>()?,
         Topology::ConsumerProvider { .. } => consumer_provider::render(fed),
     };
-    for b in &mut bundles {
-        let labels = labels::ownership(fed.name().as_str(), &b.cluster);
-        for o in &mut b.objects {
-            o.metadata_mut()
-                .labels
-                .get_or_insert_with(BTreeMap::new)
-                .extend(labels.clone());
-        }
-        b.objects.sort_by(|x, y| x.sort_key().cmp(&y.sort_key()));
+    Ok(bundles.into_iter().map(|b| finish(fed, b)).collect())
+}
+
+/// Renders one cluster's bundle, the same as [`render`] gives it; `None` for a name that is
+/// not a cluster of the federation.
+///
+/// A peer's bundle is made alone, so a large federation can be rendered and written one
+/// cluster at a time (or one per core) without holding every bundle at once; the
+/// consumer/provider bundles are small and made together.
+///
+/// ```
+/// let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/apan.yaml")).unwrap();
+/// let fed = fed_model::from_yaml_str(&text, None).unwrap().validate(None).unwrap().federation;
+/// let all = fed_render::render(&fed).unwrap();
+/// let one = fed_render::render_cluster(&fed, &all[1].cluster).unwrap().unwrap();
+/// assert_eq!(one, all[1]);
+/// assert!(fed_render::render_cluster(&fed, "nowhere").unwrap().is_none());
+/// ```
+pub fn render_cluster(
+    fed: &ValidatedFederation,
+    cluster: &str,
+) -> Result<Option<Bundle>, RenderError> {
+    let bundle = match fed.topology() {
+        Topology::PeerToPeer { peers } => match peers.iter().find(|p| p.name().as_str() == cluster)
+        {
+            Some(p) => Some(p2p::render_peer(fed, p, cacerts(fed, p)?)),
+            None => None,
+        },
+        Topology::ConsumerProvider { .. } => consumer_provider::render(fed)
+            .into_iter()
+            .find(|b| b.cluster == cluster),
+    };
+    Ok(bundle.map(|b| finish(fed, b)))
+}
+
+/// What every bundle gets last: the ownership labels on each object, and the apply order.
+fn finish(fed: &ValidatedFederation, mut b: Bundle) -> Bundle {
+    let labels = labels::ownership(fed.name().as_str(), &b.cluster);
+    for o in &mut b.objects {
+        o.metadata_mut()
+            .labels
+            .get_or_insert_with(BTreeMap::new)
+            .extend(labels.clone());
     }
-    Ok(bundles)
+    b.objects.sort_by(|x, y| x.sort_key().cmp(&y.sort_key()));
+    b
 }
 
 /// The cluster's `cacerts` Secret from `mesh.ca.dir`, when set.
