@@ -36,7 +36,8 @@ fn document(services: usize) -> String {
     doc
 }
 
-/// Renders and writes each size; `group` names the allocator the binary uses.
+/// Renders and writes each size, all bundles at once and one cluster at a time; `group` names
+/// the allocator the binary uses.
 pub fn bench(c: &mut Criterion, group: &str) {
     let mut group = c.benchmark_group(group);
     group.sample_size(10);
@@ -65,6 +66,23 @@ pub fn bench(c: &mut Criterion, group: &str) {
                 });
             },
         );
+        // The same work one cluster at a time (`render_cluster`, then its YAML, then drop it):
+        // what `fedctl render` does, holding one bundle per core instead of all sixteen.
+        let clusters: Vec<String> = fed.clusters().map(|c| c.name().to_string()).collect();
+        group.bench_with_input(BenchmarkId::new("per_cluster", services), &fed, |b, fed| {
+            b.iter(|| {
+                let bytes: usize = clusters
+                    .iter()
+                    .map(|name| {
+                        let bundle = fed_render::render_cluster(black_box(fed), name)
+                            .unwrap()
+                            .unwrap();
+                        bundle.to_yaml_stream().unwrap().len()
+                    })
+                    .sum();
+                black_box(bytes)
+            });
+        });
     }
     group.finish();
 }
