@@ -34,31 +34,21 @@ pub(crate) fn run(args: &Args) -> u8 {
         Ok(f) => f,
         Err(code) => return code,
     };
-    let bundles = match fed_render::render(&fed) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("fedctl: {e}");
+    let all: Vec<&str> = fed.clusters().map(|c| c.name().as_str()).collect();
+    let clusters: Vec<&str> = match &args.cluster {
+        None => all,
+        Some(name) if all.contains(&name.as_str()) => vec![name.as_str()],
+        Some(name) => {
+            eprintln!(
+                "fedctl: no cluster {name:?} in the federation (clusters: {})",
+                all.join(", ")
+            );
             return exit::USAGE;
         }
     };
-    let bundles: Vec<_> = match &args.cluster {
-        None => bundles,
-        Some(name) => {
-            let picked: Vec<_> = bundles.into_iter().filter(|b| &b.cluster == name).collect();
-            if picked.is_empty() {
-                let all: Vec<_> = fed.clusters().map(|c| c.name().as_str()).collect();
-                eprintln!(
-                    "fedctl: no cluster {name:?} in the federation (clusters: {})",
-                    all.join(", ")
-                );
-                return exit::USAGE;
-            }
-            picked
-        }
-    };
     let result = match &args.output {
-        None => stream(&bundles),
-        Some(dir) => folders(&bundles, dir, args),
+        None => stream(&fed, &clusters),
+        Some(dir) => folders(&fed, &clusters, dir, args),
     };
     match result {
         Ok(()) => exit::OK,
@@ -69,13 +59,32 @@ pub(crate) fn run(args: &Args) -> u8 {
     }
 }
 
-fn stream(bundles: &[fed_render::Bundle]) -> Result<(), String> {
-    // Writing YAML is most of the work and each bundle's is independent: one core per bundle.
-    let streams = crate::par::map(bundles, fed_render::Bundle::to_yaml_stream);
+/// Each cluster is rendered and turned into text on its own, one per core, and its objects
+/// dropped before the next: a large federation never holds every bundle at once. The results
+/// come back in cluster order; nothing is written before all of them are made.
+fn per_cluster<T: Send>(
+    fed: &fed_model::ValidatedFederation,
+    clusters: &[&str],
+    text: impl Fn(&fed_render::Bundle) -> Result<T, fed_render::RenderError> + Sync,
+) -> Result<Vec<(fed_render::Bundle, T)>, String> {
+    crate::par::map(clusters, |name| {
+        let mut bundle = fed_render::render_cluster(fed, name)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("cluster {name} rendered no bundle"))?;
+        let out = text(&bundle).map_err(|e| e.to_string())?;
+        // Only the names are needed from here on.
+        bundle.objects = Vec::new();
+        Ok((bundle, out))
+    })
+    .into_iter()
+    .collect()
+}
+
+fn stream(fed: &fed_model::ValidatedFederation, clusters: &[&str]) -> Result<(), String> {
     let mut out = String::new();
-    for (b, yaml) in bundles.iter().zip(streams) {
+    for (b, yaml) in per_cluster(fed, clusters, fed_render::Bundle::to_yaml_stream)? {
         let _ = writeln!(out, "# cluster: {} (context {})", b.cluster, b.context);
-        out.push_str(&yaml.map_err(|e| e.to_string())?);
+        out.push_str(&yaml);
     }
     std::io::stdout()
         .lock()
@@ -84,7 +93,8 @@ fn stream(bundles: &[fed_render::Bundle]) -> Result<(), String> {
 }
 
 fn folders(
-    bundles: &[fed_render::Bundle],
+    fed: &fed_model::ValidatedFederation,
+    clusters: &[&str],
     dir: &std::path::Path,
     args: &Args,
 ) -> Result<(), String> {
@@ -93,23 +103,21 @@ fn folders(
         env!("CARGO_PKG_VERSION"),
         args.file.display()
     );
+    let rendered = per_cluster(fed, clusters, fed_render::Bundle::to_files)?;
     let mut written = Vec::new();
-    // Every bundle's YAML first (in parallel, see `stream`), before anything is written.
-    let rendered = crate::par::map(bundles, fed_render::Bundle::to_files);
     if args.cluster.is_some() {
         // Only that cluster's folder is replaced; the others are left as they are.
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        for (b, files) in bundles.iter().zip(rendered) {
-            let files: Vec<_> = strip_prefix(files.map_err(|e| e.to_string())?, &b.cluster);
+        for (b, files) in rendered {
+            let files = strip_prefix(files, &b.cluster);
             fsio::replace_dir(&dir.join(&b.cluster), &files, &note).map_err(|e| e.to_string())?;
-            written.push((b.cluster.clone(), files.len()));
+            written.push((b.cluster, files.len()));
         }
     } else {
         let mut files = Vec::new();
-        for (b, f) in bundles.iter().zip(rendered) {
-            let f = f.map_err(|e| e.to_string())?;
-            written.push((b.cluster.clone(), f.len()));
+        for (b, f) in rendered {
+            written.push((b.cluster, f.len()));
             files.extend(f);
         }
         fsio::replace_dir(dir, &files, &note).map_err(|e| e.to_string())?;
