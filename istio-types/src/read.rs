@@ -39,35 +39,47 @@ pub struct RawDocument<'a> {
 /// document. Documents that hold nothing but comments and blank lines are returned too (so that
 /// indexes match what a YAML library counts); [`RawDocument::is_blank`] tells them apart.
 pub fn split_documents(text: &str) -> Vec<RawDocument<'_>> {
+    let bytes = text.as_bytes();
     let mut docs = Vec::new();
     let mut start = 0usize; // byte offset of the current document
     let mut start_line = 1usize;
-    let mut offset = 0usize;
     let mut seen_marker = false;
-    for (line_no, line) in (1usize..).zip(text.split_inclusive('\n')) {
-        let bare = line.trim_end_matches(['\n', '\r']);
-        let is_start = bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t");
-        let is_end = bare == "..." || bare.starts_with("... ");
-        if is_start || is_end {
-            if start < offset || (seen_marker && is_start) {
-                docs.push(RawDocument {
-                    index: docs.len(),
-                    first_line: start_line,
-                    text: &text[start..offset],
-                });
-            }
-            seen_marker = is_start;
-            if is_start {
-                // Keep what follows the marker on the same line, blanking the marker itself
-                // so columns stay right.
-                start = offset + 3;
-                start_line = line_no;
-            } else {
-                start = offset + line.len();
-                start_line = line_no + 1;
+    // Only a line that begins with `-` or `.` can be a marker: walk the line starts (newlines
+    // found with memchr) and look closer at those alone. A 16 MB stream has 600,000 lines.
+    let mut newlines = memchr::memchr_iter(b'\n', bytes);
+    let mut line_no = 1usize;
+    let mut offset = 0usize; // byte offset of the current line
+    loop {
+        let newline = newlines.next();
+        let end = newline.map_or(bytes.len(), |i| i + 1);
+        if matches!(bytes.get(offset), Some(b'-' | b'.')) {
+            let line = &text[offset..end];
+            let bare = line.trim_end_matches(['\n', '\r']);
+            let is_start = bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t");
+            let is_end = bare == "..." || bare.starts_with("... ");
+            if is_start || is_end {
+                if start < offset || (seen_marker && is_start) {
+                    docs.push(RawDocument {
+                        index: docs.len(),
+                        first_line: start_line,
+                        text: &text[start..offset],
+                    });
+                }
+                seen_marker = is_start;
+                if is_start {
+                    // Keep what follows the marker on the same line, blanking the marker
+                    // itself so columns stay right.
+                    start = offset + 3;
+                    start_line = line_no;
+                } else {
+                    start = end;
+                    start_line = line_no + 1;
+                }
             }
         }
-        offset += line.len();
+        let Some(newline) = newline else { break };
+        offset = newline + 1;
+        line_no += 1;
     }
     if start < text.len() || seen_marker {
         docs.push(RawDocument {
