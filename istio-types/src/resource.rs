@@ -257,7 +257,9 @@ macro_rules! istio_object {
 
         impl $crate::validate::Validate for $Kind {
             fn validate_at(&self, path: &str, report: &mut $crate::validate::Report) {
-                $crate::validate::metadata(&self.metadata, &$crate::validate::join(path, "metadata"), report);
+                let meta_path = $crate::validate::join(path, "metadata");
+                $crate::validate::metadata(&self.metadata, &meta_path, report);
+                $crate::validate::kind_name(<Self as $crate::IstioObject>::KIND, &self.metadata, &meta_path, report);
                 self.spec.validate_at(&$crate::validate::join(path, "spec"), report);
             }
         }

@@ -191,12 +191,41 @@ pub fn metadata(
     }
 }
 
-/// RFC 1123 subdomain, as Kubernetes checks object names.
+/// RFC 1123 subdomain, as Kubernetes checks object names (`IsDNS1123Subdomain`): at most 253
+/// characters; dot-separated parts of lower-case letters, digits and `-` that start and end
+/// with a letter or digit. Unlike a DNS label, a part may be longer than 63 characters.
 pub fn is_dns1123_subdomain(s: &str) -> bool {
     s.len() <= 253
         && !s.is_empty()
-        && s.split('.')
-            .all(|l| crate::primitives::Dns1123Label::new(l).is_ok())
+        && s.split('.').all(|part| {
+            let b = part.as_bytes();
+            !b.is_empty()
+                && b[0].is_ascii_alphanumeric()
+                && b[b.len() - 1].is_ascii_alphanumeric()
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        })
+}
+
+/// Name rules a kind adds to Kubernetes' own. Istio's `ValidateGateway`: a Gateway's name must
+/// be a DNS-1123 label (no dots, at most 63 characters).
+pub(crate) fn kind_name(
+    kind: &str,
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    path: &str,
+    report: &mut Report,
+) {
+    if kind == "Gateway"
+        && let Some(name) = &meta.name
+        // A name that is not even a subdomain already has its error.
+        && is_dns1123_subdomain(name)
+        && crate::primitives::Dns1123Label::new(name.as_str()).is_err()
+    {
+        report.error(
+            join(path, "name"),
+            format!("invalid gateway name {name:?}: a Gateway's name must be a DNS-1123 label (at most 63 lower-case letters, digits and '-', no dots)"),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -212,5 +241,17 @@ mod path_tests {
         }
         assert_eq!(index("", 3), "[3]");
         assert_eq!(key("spec.ports", "http"), "spec.ports[http]");
+    }
+
+    /// Kubernetes' `IsDNS1123Subdomain`: 253 characters in all, no limit per part.
+    #[test]
+    fn subdomains_as_kubernetes_checks_them() {
+        use super::is_dns1123_subdomain as ok;
+        assert!(ok("a") && ok("a.b-c.d1") && ok("0abc"));
+        assert!(ok(&"a".repeat(64)), "a part of 64 characters is fine");
+        assert!(ok(&"a".repeat(253)) && !ok(&"a".repeat(254)));
+        for bad in ["", "A", "a.", ".a", "a..b", "-a", "a-", "a.-b", "a_b", "a b"] {
+            assert!(!ok(bad), "{bad:?}");
+        }
     }
 }

@@ -923,3 +923,38 @@ fn every_message_names_what_is_wrong() {
         "the allowed values are listed: {f}"
     );
 }
+
+/// Istio's `ValidateGateway`: "Gateway name must conform to the DNS label format (no dots)",
+/// error "invalid gateway name". Kubernetes alone would accept both bad names (subdomains).
+#[test]
+fn a_gateway_name_is_a_dns_label() {
+    let gateway = |name: &str| {
+        let text = format!(
+            "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {{name: {name}, namespace: default}}\nspec:\n  servers:\n  - port: {{number: 80, protocol: HTTP, name: http}}\n    hosts: ['*']\n"
+        );
+        parse::<Gateway>(name, &text).validate()
+    };
+    let longest = "g".repeat(63);
+    for ok in ["http-gateway", longest.as_str()] {
+        let report = gateway(ok);
+        assert!(report.is_clean(), "{ok}: {:?}", report.findings);
+    }
+    let too_long = "g".repeat(64);
+    for bad in ["gw.example", too_long.as_str()] {
+        let report = gateway(bad);
+        let errors: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+        assert_eq!(errors.len(), 1, "{bad}: {:?}", report.findings);
+        assert_eq!(errors[0].path, "metadata.name");
+        assert!(errors[0].message.contains("invalid gateway name"), "{}", errors[0].message);
+    }
+    // Other kinds keep Kubernetes' rule: a dotted or 64-character VirtualService name is fine.
+    let text = format!(
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {too_long}.x, namespace: default}}\nspec:\n  hosts: [a]\n  http:\n  - route:\n    - destination: {{host: a}}\n"
+    );
+    let report = parse::<VirtualService>("vs", &text).validate();
+    assert!(report.is_clean(), "{:?}", report.findings);
+}
