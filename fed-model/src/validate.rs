@@ -897,6 +897,8 @@ impl Validator {
     ///   on every cluster of `runsIn`), and LIQO honours one NamespaceOffloading per namespace.
     /// - The Deployment `<service>-<cluster>` is also the value of its pods' `app-t` label,
     ///   which Kubernetes caps at 63 characters.
+    /// - A service with `ingress` gets the Gateway `http-gateway-<namespace>`, and Istio wants a
+    ///   Gateway's name to be a DNS-1123 label (at most 63 characters).
     fn liqo_service_names(
         &mut self,
         path: &str,
@@ -925,6 +927,21 @@ impl Validator {
                     format!("{path}.namespace"),
                     format!(
                         "{ns:?} {why}; a service's namespace must be offloaded LocalAndRemote with EnforceSameName to every provider, and LIQO honours one NamespaceOffloading per namespace: put the service in a namespace of its own"
+                    ),
+                );
+                ok = false;
+            }
+        }
+        if spec.ingress.is_some()
+            && let Some(ns) = namespace.map(Dns1123Label::as_str)
+        {
+            let gateway = format!("http-gateway-{ns}");
+            if gateway.len() > 63 {
+                self.error(
+                    format!("{path}.namespace"),
+                    format!(
+                        "the ingress Gateway of namespace {ns:?} would be named {gateway:?} ({} characters), and Istio allows a Gateway name of at most 63 (a DNS label): use a namespace of at most 50 characters for a service with ingress",
+                        gateway.len()
                     ),
                 );
                 ok = false;

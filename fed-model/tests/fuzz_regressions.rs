@@ -92,3 +92,50 @@ fn overflow_workload_entries_with_one_name_are_an_error() {
         .replace("    - name: a\n", "    - name: a\n      namespace: other\n");
     assert!(fed_model::validate_yaml_str(&apart, None, None).is_ok());
 }
+
+/// A consumer/provider federation whose one service, with ingress, lives in `namespace`.
+fn liqo_ingress_in(namespace: &str) -> String {
+    format!(
+        r"apiVersion: meshfed.io/v1alpha1
+kind: Federation
+metadata: {{name: fm}}
+spec:
+  topology:
+    consumerProvider:
+      consumer: {{name: consumer, locality: eu-west/consumer}}
+      providers:
+        - {{name: provider1, locality: eu-west/provider1}}
+  services:
+    - name: s0
+      namespace: {namespace}
+      ports: [{{name: http, number: 80, protocol: HTTP}}]
+      runsIn: [consumer, provider1]
+      workload: {{image: example/s0:1}}
+      ingress: {{path: /s0}}
+"
+    )
+}
+
+/// fuzz target `render_valid`, crash-c00428ea (2026-12-02): a consumer/provider service with
+/// ingress in a 63-character namespace validated, and the renderer named its Gateway
+/// `http-gateway-<namespace>` (76 characters), which Istio's webhook refuses ("invalid gateway
+/// name": a Gateway's name must be a DNS label). Such a namespace is now an error that says
+/// why; 50 characters is the longest that works, and it renders a Gateway Istio accepts.
+#[test]
+fn a_namespace_too_long_for_the_ingress_gateway_name_is_an_error() {
+    let long = format!("x{}y", &"0123456789".repeat(7)[..61]);
+    assert_eq!(long.len(), 63);
+    let report = fed_model::validate_yaml_str(&liqo_ingress_in(&long), None, None)
+        .expect_err("the Gateway name would be too long");
+    let errors: Vec<_> = report.errors().collect();
+    assert_eq!(errors.len(), 1, "{report}");
+    assert_eq!(errors[0].path, "spec.services[0].namespace");
+    assert!(
+        errors[0].message.contains("http-gateway-") && errors[0].message.contains("at most 50"),
+        "{}",
+        errors[0].message
+    );
+    let fits = "n".repeat(50);
+    let report = fed_model::validate_yaml_str(&liqo_ingress_in(&fits), None, None);
+    assert!(report.is_ok(), "{:?}", report.err());
+}
