@@ -250,7 +250,9 @@ mod path_tests {
         assert!(ok("a") && ok("a.b-c.d1") && ok("0abc"));
         assert!(ok(&"a".repeat(64)), "a part of 64 characters is fine");
         assert!(ok(&"a".repeat(253)) && !ok(&"a".repeat(254)));
-        for bad in ["", "A", "a.", ".a", "a..b", "-a", "a-", "a.-b", "a_b", "a b"] {
+        for bad in [
+            "", "A", "a.", ".a", "a..b", "-a", "a-", "a.-b", "a_b", "a b",
+        ] {
             assert!(!ok(bad), "{bad:?}");
         }
     }
