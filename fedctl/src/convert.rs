@@ -91,6 +91,7 @@ pub(crate) fn run(args: &Args) -> u8 {
     }
     match std::io::stdout().lock().write_all(out.as_bytes()) {
         Ok(()) => exit::OK,
+        Err(e) if exit::reader_gone(&e) => exit::OK,
         Err(e) => {
             eprintln!("fedctl: cannot write to stdout: {e}");
             exit::USAGE

@@ -49,6 +49,7 @@ pub(crate) fn run(args: &Args) -> u8 {
         .write_all(explanation.to_string().as_bytes())
     {
         Ok(()) => exit::OK,
+        Err(e) if exit::reader_gone(&e) => exit::OK,
         Err(e) => {
             eprintln!("fedctl: cannot write to stdout: {e}");
             exit::USAGE

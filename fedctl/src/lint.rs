@@ -83,7 +83,9 @@ pub(crate) fn run(args: &Args) -> u8 {
         set.files.push((input.shown.to_path_buf(), input.text));
     }
     analyze(&set, args.istio, &mut diagnostics);
-    if let Err(e) = diag::print(&mut std::io::stdout().lock(), &diagnostics, args.output) {
+    if let Err(e) = diag::print(&mut std::io::stdout().lock(), &diagnostics, args.output)
+        && !exit::reader_gone(&e)
+    {
         eprintln!("fedctl: cannot write the report: {e}");
         return exit::USAGE;
     }

@@ -35,6 +35,13 @@ pub(crate) mod exit {
     pub(crate) const INVALID: u8 = 1;
     /// Usage or I/O error (clap also exits with 2 on bad arguments).
     pub(crate) const USAGE: u8 = 2;
+
+    /// Whether writing to stdout failed only because its reader went away (`fedctl lint | head`).
+    /// That is the reader's choice, not a failure: fedctl then stops writing and ends quietly,
+    /// with the status the run had.
+    pub(crate) fn reader_gone(e: &std::io::Error) -> bool {
+        e.kind() == std::io::ErrorKind::BrokenPipe
+    }
 }
 
 /// Declare, check, render and apply multi-cluster Istio federations.

@@ -86,10 +86,10 @@ fn stream(fed: &fed_model::ValidatedFederation, clusters: &[&str]) -> Result<(),
         let _ = writeln!(out, "# cluster: {} (context {})", b.cluster, b.context);
         out.push_str(&yaml);
     }
-    std::io::stdout()
-        .lock()
-        .write_all(out.as_bytes())
-        .map_err(|e| format!("cannot write to stdout: {e}"))
+    match std::io::stdout().lock().write_all(out.as_bytes()) {
+        Err(e) if !exit::reader_gone(&e) => Err(format!("cannot write to stdout: {e}")),
+        _ => Ok(()),
+    }
 }
 
 fn folders(

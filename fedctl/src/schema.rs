@@ -20,6 +20,7 @@ pub(crate) fn run(_args: &Args) -> u8 {
         .and_then(|()| writeln!(out));
     match written {
         Ok(()) => exit::OK,
+        Err(e) if exit::reader_gone(&e) => exit::OK,
         Err(e) => {
             eprintln!("fedctl: cannot write the schema: {e}");
             exit::USAGE

@@ -47,7 +47,9 @@ pub(crate) fn run(args: &Args) -> u8 {
     if let Some(fed) = &federation {
         analyzer_findings(fed, &text, origin, name.as_deref(), &mut diagnostics);
     }
-    if let Err(e) = diag::print(&mut std::io::stdout().lock(), &diagnostics, args.output) {
+    if let Err(e) = diag::print(&mut std::io::stdout().lock(), &diagnostics, args.output)
+        && !exit::reader_gone(&e)
+    {
         eprintln!("fedctl: cannot write the report: {e}");
         return exit::USAGE;
     }

@@ -1,0 +1,70 @@
+//! `fedctl ... | head`: when the reader of stdout goes away, fedctl stops writing and ends with
+//! the status the run had, without an error message (as `grep` or `cat` do).
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Command, Stdio};
+
+/// Runs fedctl with `stdin`, reads one line of its stdout, closes the pipe and waits.
+fn first_line_then_close(args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fedctl"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("fedctl runs");
+    let stdin_text = stdin.to_owned();
+    let mut input = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(stdin_text.as_bytes());
+    });
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The reader is dropped here: fedctl's next writes meet a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (
+        out.status.code(),
+        first,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Far more report than a pipe buffers (64 KiB), so the writes after the first line fail.
+fn many_bad_rules() -> String {
+    (0..3000)
+        .map(|i| {
+            format!(
+                "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: r{i}, namespace: default}}\nspec:\n  host: r{i}\n  trafficPolicy:\n    outlierDetection: {{maxEjectionPercent: 150}}\n---\n"
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn lint_into_a_closed_pipe_ends_quietly_with_its_status() {
+    let (code, first, stderr) = first_line_then_close(&["lint", "-"], &many_bad_rules());
+    assert!(first.contains("maxEjectionPercent"), "{first}");
+    // Errors were found: 1, as without the pipe; not 2 (an I/O failure of fedctl's own).
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+    assert!(!stderr.contains("cannot write"), "{stderr}");
+}
+
+#[test]
+fn render_into_a_closed_pipe_ends_quietly() {
+    let mut doc = String::from(
+        "apiVersion: meshfed.io/v1alpha1\nkind: Federation\nmetadata: {name: big}\nspec:\n  topology:\n    peerToPeer:\n      peers:\n        - {name: a, locality: r1/z1, gateway: {address: 10.0.0.1}}\n        - {name: b, locality: r2/z2, gateway: {address: 10.0.0.2}}\n  services:\n",
+    );
+    for i in 0..300 {
+        doc.push_str(&format!(
+            "    - name: s{i}\n      ports: [{{name: http, number: 80, protocol: HTTP}}]\n      workload: {{image: example/s:1}}\n"
+        ));
+    }
+    let (code, first, stderr) = first_line_then_close(&["render", "-"], &doc);
+    assert!(first.starts_with("# cluster: a"), "{first}");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+}
