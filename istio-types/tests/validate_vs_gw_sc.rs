@@ -949,7 +949,11 @@ fn a_gateway_name_is_a_dns_label() {
             .collect();
         assert_eq!(errors.len(), 1, "{bad}: {:?}", report.findings);
         assert_eq!(errors[0].path, "metadata.name");
-        assert!(errors[0].message.contains("invalid gateway name"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("invalid gateway name"),
+            "{}",
+            errors[0].message
+        );
     }
     // Other kinds keep Kubernetes' rule: a dotted or 64-character VirtualService name is fine.
     let text = format!(
