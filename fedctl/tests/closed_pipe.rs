@@ -1,6 +1,7 @@
 //! `fedctl ... | head`: when the reader of stdout goes away, fedctl stops writing and ends with
 //! the status the run had, without an error message (as `grep` or `cat` do).
 
+use std::fmt::Write as _;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Command, Stdio};
 
@@ -34,13 +35,14 @@ fn first_line_then_close(args: &[&str], stdin: &str) -> (Option<i32>, String, St
 
 /// Far more report than a pipe buffers (64 KiB), so the writes after the first line fail.
 fn many_bad_rules() -> String {
-    (0..3000)
-        .map(|i| {
-            format!(
-                "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: r{i}, namespace: default}}\nspec:\n  host: r{i}\n  trafficPolicy:\n    outlierDetection: {{maxEjectionPercent: 150}}\n---\n"
-            )
-        })
-        .collect()
+    let mut text = String::new();
+    for i in 0..3000 {
+        let _ = write!(
+            text,
+            "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: r{i}, namespace: default}}\nspec:\n  host: r{i}\n  trafficPolicy:\n    outlierDetection: {{maxEjectionPercent: 150}}\n---\n"
+        );
+    }
+    text
 }
 
 #[test]
@@ -59,9 +61,10 @@ fn render_into_a_closed_pipe_ends_quietly() {
         "apiVersion: meshfed.io/v1alpha1\nkind: Federation\nmetadata: {name: big}\nspec:\n  topology:\n    peerToPeer:\n      peers:\n        - {name: a, locality: r1/z1, gateway: {address: 10.0.0.1}}\n        - {name: b, locality: r2/z2, gateway: {address: 10.0.0.2}}\n  services:\n",
     );
     for i in 0..300 {
-        doc.push_str(&format!(
+        let _ = write!(
+            doc,
             "    - name: s{i}\n      ports: [{{name: http, number: 80, protocol: HTTP}}]\n      workload: {{image: example/s:1}}\n"
-        ));
+        );
     }
     let (code, first, stderr) = first_line_then_close(&["render", "-"], &doc);
     assert!(first.starts_with("# cluster: a"), "{first}");
