@@ -59,6 +59,13 @@ pub(crate) fn run(args: &Args) -> u8 {
     }
 }
 
+/// One cluster's bundle turned into text (a YAML stream, or the files of its folder).
+struct Rendered<T> {
+    cluster: String,
+    context: String,
+    text: T,
+}
+
 /// Each cluster is rendered and turned into text on its own, one per core, and its objects
 /// dropped before the next: a large federation never holds every bundle at once. The results
 /// come back in cluster order; nothing is written before all of them are made.
@@ -66,15 +73,16 @@ fn per_cluster<T: Send>(
     fed: &fed_model::ValidatedFederation,
     clusters: &[&str],
     text: impl Fn(&fed_render::Bundle) -> Result<T, fed_render::RenderError> + Sync,
-) -> Result<Vec<(fed_render::Bundle, T)>, String> {
+) -> Result<Vec<Rendered<T>>, String> {
     crate::par::map(clusters, |name| {
-        let mut bundle = fed_render::render_cluster(fed, name)
+        let bundle = fed_render::render_cluster(fed, name)
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("cluster {name} rendered no bundle"))?;
-        let out = text(&bundle).map_err(|e| e.to_string())?;
-        // Only the names are needed from here on.
-        bundle.objects = Vec::new();
-        Ok((bundle, out))
+        Ok(Rendered {
+            text: text(&bundle).map_err(|e| e.to_string())?,
+            cluster: bundle.cluster,
+            context: bundle.context,
+        })
     })
     .into_iter()
     .collect()
@@ -82,9 +90,9 @@ fn per_cluster<T: Send>(
 
 fn stream(fed: &fed_model::ValidatedFederation, clusters: &[&str]) -> Result<(), String> {
     let mut out = String::new();
-    for (b, yaml) in per_cluster(fed, clusters, fed_render::Bundle::to_yaml_stream)? {
-        let _ = writeln!(out, "# cluster: {} (context {})", b.cluster, b.context);
-        out.push_str(&yaml);
+    for r in per_cluster(fed, clusters, fed_render::Bundle::to_yaml_stream)? {
+        let _ = writeln!(out, "# cluster: {} (context {})", r.cluster, r.context);
+        out.push_str(&r.text);
     }
     match std::io::stdout().lock().write_all(out.as_bytes()) {
         Err(e) if !exit::reader_gone(&e) => Err(format!("cannot write to stdout: {e}")),
@@ -109,16 +117,16 @@ fn folders(
         // Only that cluster's folder is replaced; the others are left as they are.
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        for (b, files) in rendered {
-            let files = strip_prefix(files, &b.cluster);
-            fsio::replace_dir(&dir.join(&b.cluster), &files, &note).map_err(|e| e.to_string())?;
-            written.push((b.cluster, files.len()));
+        for r in rendered {
+            let files = strip_prefix(r.text, &r.cluster);
+            fsio::replace_dir(&dir.join(&r.cluster), &files, &note).map_err(|e| e.to_string())?;
+            written.push((r.cluster, files.len()));
         }
     } else {
         let mut files = Vec::new();
-        for (b, f) in rendered {
-            written.push((b.cluster, f.len()));
-            files.extend(f);
+        for r in rendered {
+            written.push((r.cluster, r.text.len()));
+            files.extend(r.text);
         }
         fsio::replace_dir(dir, &files, &note).map_err(|e| e.to_string())?;
     }
