@@ -171,9 +171,8 @@ fn lint_text(text: &str, file: &Path, out: &mut Vec<Diagnostic>, set: &mut Set) 
                     show_object: true,
                 })
                 .collect();
-            // `raw.text` is a slice of `text`: keep where, not a copy.
-            let start = raw.text.as_ptr() as usize - text.as_ptr() as usize;
-            debug_assert_eq!(text.get(start..start + raw.text.len()), Some(raw.text));
+            // Keep where the document is in the file's text, not a copy.
+            let start = raw.offset;
             let read = Read {
                 resource: r,
                 file: file_index,

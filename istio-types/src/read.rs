@@ -29,6 +29,8 @@ pub struct RawDocument<'a> {
     pub index: usize,
     /// 1-based line of the stream on which the document's text starts.
     pub first_line: usize,
+    /// Byte offset of `text` in the stream: `&stream[offset..offset + text.len()] == text`.
+    pub offset: usize,
     /// The document's text (without its `---` line).
     pub text: &'a str,
 }
@@ -62,6 +64,7 @@ pub fn split_documents(text: &str) -> Vec<RawDocument<'_>> {
                     docs.push(RawDocument {
                         index: docs.len(),
                         first_line: start_line,
+                        offset: start,
                         text: &text[start..offset],
                     });
                 }
@@ -85,6 +88,7 @@ pub fn split_documents(text: &str) -> Vec<RawDocument<'_>> {
         docs.push(RawDocument {
             index: docs.len(),
             first_line: start_line,
+            offset: start.min(text.len()),
             text: &text[start.min(text.len())..],
         });
     }
@@ -580,6 +584,7 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, ReadError> {
     let doc = RawDocument {
         index: 0,
         first_line: 1,
+        offset: 0,
         text,
     };
     parse_as(&doc, None, &ObjectRef::default())

@@ -43,6 +43,9 @@ proptest! {
             .into_iter()
             .map(|d| (d.index, d.first_line, d.text))
             .collect();
+        for d in split_documents(&text) {
+            prop_assert_eq!(&text[d.offset..d.offset + d.text.len()], d.text);
+        }
         prop_assert_eq!(got, reference(&text));
     }
 }
