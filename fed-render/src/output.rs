@@ -39,7 +39,8 @@ impl Bundle {
         let mut out = String::new();
         for o in &self.objects {
             out.push_str("---\n");
-            out.push_str(&yaml(o)?);
+            istio_types::write::append_yaml(&mut out, o)
+                .map_err(|e| RenderError::Write(e.to_string()))?;
         }
         Ok(out)
     }

@@ -1,6 +1,5 @@
 //! `fedctl render FILE [-o DIR] [--cluster NAME]`.
 
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
 
@@ -89,12 +88,18 @@ fn per_cluster<T: Send>(
 }
 
 fn stream(fed: &fed_model::ValidatedFederation, clusters: &[&str]) -> Result<(), String> {
-    let mut out = String::new();
-    for r in per_cluster(fed, clusters, fed_render::Bundle::to_yaml_stream)? {
-        let _ = writeln!(out, "# cluster: {} (context {})", r.cluster, r.context);
-        out.push_str(&r.text);
-    }
-    match std::io::stdout().lock().write_all(out.as_bytes()) {
+    let rendered = per_cluster(fed, clusters, fed_render::Bundle::to_yaml_stream)?;
+    // Every cluster's text is made before the first byte goes out; then each is written as it
+    // is, not copied into one text first.
+    let write = || -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
+        for r in &rendered {
+            writeln!(out, "# cluster: {} (context {})", r.cluster, r.context)?;
+            out.write_all(r.text.as_bytes())?;
+        }
+        out.flush()
+    };
+    match write() {
         Err(e) if !exit::reader_gone(&e) => Err(format!("cannot write to stdout: {e}")),
         _ => Ok(()),
     }

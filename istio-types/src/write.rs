@@ -23,6 +23,19 @@ pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, WriteError> {
     Ok(serde_saphyr::to_string(value)?)
 }
 
+/// [`to_yaml`] appended to `out`, for writing many documents into one text without a String
+/// for each. On an error `out` may hold part of the document.
+///
+/// ```
+/// let mut out = String::from("---\n");
+/// istio_types::write::append_yaml(&mut out, &std::collections::BTreeMap::from([("a", 1)]))?;
+/// assert_eq!(out, "---\na: 1\n");
+/// # Ok::<(), istio_types::write::WriteError>(())
+/// ```
+pub fn append_yaml<T: Serialize>(out: &mut String, value: &T) -> Result<(), WriteError> {
+    Ok(serde_saphyr::to_fmt_writer(out, value)?)
+}
+
 /// Several values as one multi-document YAML stream, each document introduced by `---`.
 pub fn to_yaml_stream<'a, T, I>(values: I) -> Result<String, WriteError>
 where
@@ -32,7 +45,7 @@ where
     let mut out = String::new();
     for v in values {
         out.push_str("---\n");
-        out.push_str(&to_yaml(v)?);
+        append_yaml(&mut out, v)?;
         if !out.ends_with('\n') {
             out.push('\n');
         }
