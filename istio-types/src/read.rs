@@ -278,10 +278,12 @@ pub fn lines_of(text: &str, paths: &[&str]) -> Vec<Option<usize>> {
     if paths.is_empty() {
         return Vec::new();
     }
-    fast::locate(text, paths).unwrap_or_else(|| {
-        let index = crate::primitives::LineIndex::new(text);
-        paths.iter().map(|p| index.line(p)).collect()
-    })
+    fast::walk(text, paths)
+        .or_else(|| fast::locate(text, paths))
+        .unwrap_or_else(|| {
+            let index = crate::primitives::LineIndex::new(text);
+            paths.iter().map(|p| index.line(p)).collect()
+        })
 }
 
 /// Reads one document of a stream.

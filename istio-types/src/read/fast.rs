@@ -72,6 +72,27 @@ fn parse_tracked(text: &str) -> Option<(Node<'_>, Vec<usize>)> {
 /// [`parse_tracked`], with the entry lines recorded only when `track` (reading does not need
 /// them; locating does).
 fn parse_lines(text: &str, track: bool) -> Option<(Node<'_>, Vec<usize>)> {
+    let lines = content_lines(text)?;
+    let mut p = Parser {
+        lines,
+        pos: 0,
+        nodes: 0,
+        entry_lines: Vec::new(),
+        track,
+    };
+    if p.lines.is_empty() {
+        return None;
+    }
+    // The root's line first: the answer for a path with no ancestor in the document.
+    p.mark_entry(p.lines[0].number);
+    let node = p.block(0)?;
+    (p.pos == p.lines.len()).then_some((node, p.entry_lines))
+}
+
+/// The document's lines with content, for the subset: `None` for text the subset does not
+/// read line by line (too long, tabs, control characters, `---`/`...` markers, directives,
+/// text after a marker on the first line).
+fn content_lines(text: &str) -> Option<Vec<Line<'_>>> {
     if text.len() > MAX_BYTES {
         return None;
     }
@@ -108,20 +129,7 @@ fn parse_lines(text: &str, track: bool) -> Option<(Node<'_>, Vec<usize>)> {
             number: i + 1,
         });
     }
-    let mut p = Parser {
-        lines,
-        pos: 0,
-        nodes: 0,
-        entry_lines: Vec::new(),
-        track,
-    };
-    if p.lines.is_empty() {
-        return None;
-    }
-    // The root's line first: the answer for a path with no ancestor in the document.
-    p.mark_entry(p.lines[0].number);
-    let node = p.block(0)?;
-    (p.pos == p.lines.len()).then_some((node, p.entry_lines))
+    Some(lines)
 }
 
 /// The lines of field paths (as diagnostics write them: `spec.http[0].route[1]`,
@@ -137,6 +145,155 @@ pub(crate) fn locate(text: &str, paths: &[&str]) -> Option<Vec<Option<usize>>> {
             .map(|path| locate_one(&root, &lines, path))
             .collect(),
     )
+}
+
+/// [`locate`] without building the tree: each path is followed down the document's lines by
+/// their indentation, reading only the lines of the collections on its way (the entries or
+/// items before the one it steps into); what those collections' other entries hold is passed
+/// over. A fraction of a parse, which matters when the analyzers have a finding in most
+/// documents of a large stream.
+///
+/// `None` as soon as a line it reads is outside the subset: then [`locate`] (or the caller's
+/// general reader) decides. For a document in the subset it answers what [`locate`] does (a
+/// test checks them against each other).
+pub(crate) fn walk(text: &str, paths: &[&str]) -> Option<Vec<Option<usize>>> {
+    let lines = content_lines(text)?;
+    let root = *lines.first()?;
+    paths
+        .iter()
+        .map(|path| match segments(path) {
+            None => Some(None),
+            Some(segments) => walk_one(&lines, root, &segments).map(Some),
+        })
+        .collect()
+}
+
+/// A collection on a path's way: its first line (for an item written after `- `, the rest of
+/// that line, at its own column) and the index in the lines of the one after it.
+#[derive(Clone, Copy)]
+struct Block<'a> {
+    first: Line<'a>,
+    next: usize,
+}
+
+/// Where one step of a path leads: the line of the entry or item, and the collection it holds
+/// (`None` for a scalar or nothing). `Err(())` is "outside the subset".
+type Step<'a> = Result<Option<(usize, Option<Block<'a>>)>, ()>;
+
+fn walk_one(lines: &[Line<'_>], root: Line<'_>, segments: &[Segment]) -> Option<usize> {
+    let mut found = root.number;
+    let mut block = Some(Block {
+        first: root,
+        next: 1,
+    });
+    for segment in segments {
+        let Some(b) = block else { break };
+        let step = match (is_seq_entry(b.first.text), segment) {
+            (false, Segment::Key(key)) => entry_in(lines, b, key),
+            (true, Segment::Index(n)) => item_in(lines, b, *n),
+            _ => break,
+        };
+        let Some((line, inner)) = step.ok()? else {
+            break;
+        };
+        found = line;
+        block = inner;
+    }
+    Some(found)
+}
+
+/// The entry `key` of the mapping `b`.
+fn entry_in<'a>(lines: &[Line<'a>], b: Block<'a>, key: &str) -> Step<'a> {
+    let indent = b.first.indent;
+    let (mut line, mut next) = (b.first, b.next);
+    loop {
+        let Some(Entry::Key(k, value)) = entry(line.text) else {
+            return Err(());
+        };
+        let on_the_line = !(value.is_empty() || value.starts_with('#'));
+        if on_the_line && scalar(value).is_none() {
+            return Err(());
+        }
+        if k == key {
+            let inner = match lines.get(next) {
+                // A sequence may sit at its key's indentation.
+                Some(l)
+                    if !on_the_line
+                        && (l.indent > indent || (l.indent == indent && is_seq_entry(l.text))) =>
+                {
+                    Some(Block {
+                        first: *l,
+                        next: next + 1,
+                    })
+                }
+                _ => None,
+            };
+            return Ok(Some((line.number, inner)));
+        }
+        // The next entry: the next line at this column that is not an item of a sequence
+        // sitting at its key's indentation.
+        loop {
+            match lines.get(next) {
+                Some(l) if l.indent == indent && !is_seq_entry(l.text) => {
+                    line = *l;
+                    next += 1;
+                    break;
+                }
+                Some(l) if l.indent >= indent => next += 1,
+                _ => return Ok(None),
+            }
+        }
+    }
+}
+
+/// Item `index` of the sequence `b`.
+fn item_in<'a>(lines: &[Line<'a>], b: Block<'a>, index: usize) -> Step<'a> {
+    let indent = b.first.indent;
+    let (mut line, mut next) = (b.first, b.next);
+    for _ in 0..index {
+        loop {
+            match lines.get(next) {
+                Some(l) if l.indent == indent && is_seq_entry(l.text) => {
+                    line = *l;
+                    next += 1;
+                    break;
+                }
+                Some(l) if l.indent > indent => next += 1,
+                _ => return Ok(None),
+            }
+        }
+    }
+    let after = &line.text[1..];
+    let rest = after.trim_start_matches(' ');
+    if rest.is_empty() || rest.starts_with('#') {
+        // The item starts on the next line, or is empty.
+        return Ok(Some(match lines.get(next) {
+            Some(l) if l.indent > indent => (
+                l.number,
+                Some(Block {
+                    first: *l,
+                    next: next + 1,
+                }),
+            ),
+            _ => (line.number, None),
+        }));
+    }
+    // `- key: value`, `- - x` or `- scalar`: the rest of the line at its own column.
+    let first = Line {
+        indent: indent + 1 + (after.len() - rest.len()),
+        text: rest,
+        number: line.number,
+    };
+    let inner = if is_seq_entry(rest) {
+        Some(Block { first, next })
+    } else {
+        match entry(rest) {
+            Some(Entry::Key(..)) => Some(Block { first, next }),
+            Some(Entry::Scalar) if scalar(rest).is_some() => None,
+            _ => return Err(()),
+        }
+    };
+    Ok(Some((line.number, inner)))
 }
 
 /// One step of a field path.
@@ -890,6 +1047,231 @@ mod tests {
             None,
             "flow style is not the subset's"
         );
+    }
+
+    /// `walk` answers what `locate` (and `LineIndex`) answer on the same documents, and leaves
+    /// what is outside the subset to them.
+    #[test]
+    fn walk_agrees_with_locate() {
+        let docs = [
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: r\n  labels:\n    app.kubernetes.io/name: x\nspec:\n  hosts:\n  - a\n  - b\n  http:\n  - match:\n    - uri:\n        prefix: /a\n    route:\n    - destination:\n        host: a\n        subset: v1\n      weight: 30\n\n    # a comment\n    - destination:\n        host: b\n  -\n    route:\n      - destination:\n          host: c\n",
+            "a:\n  - x\n  - p: 1\n    q:\n    - 2\nb: ~\nc:\n- k: 1\n  l:\n  - m: 2\n",
+            "- - a\n  - b: 1\n    c:\n      - - d\n-\n  - e\n- # note\n  f: 2\n",
+        ];
+        for doc in docs {
+            let index = crate::primitives::LineIndex::new(doc);
+            let mut paths: Vec<String> = index.iter().map(|(p, _)| p.to_owned()).collect();
+            paths.extend(paths.clone().iter().flat_map(|p| {
+                [
+                    format!("{p}.missing"),
+                    format!("{p}[7]"),
+                    format!("{p}[0].x"),
+                ]
+            }));
+            paths.extend(["nothing.here", "[0]", "[1][0]", "[2].f", "a[1].q[0]"].map(String::from));
+            let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+            assert_eq!(walk(doc, &refs), locate(doc, &refs), "{doc}");
+            assert!(walk(doc, &refs).is_some());
+        }
+        // Outside the subset on the way: left to `locate` and `LineIndex`.
+        for (doc, path) in [
+            ("a: {b: 1}\n", "a.b"),
+            ("x: 1\na: {b: 1,\n  c: 2}\nd: 3\n", "d"),
+            ("a: &x 1\nb: 2\n", "b"),
+            ("a: yes\nb: 2\n", "b"),
+            ("a:\n  b: \"c\\n\"\n  d: 1\n", "a.d"),
+            ("- |\n  text\n- b\n", "[0]"),
+            ("a: |\n  b: 1\nc:\n  d: 2\n", "c.d"),
+            ("a:\n  plain scalar\n", "a.b"),
+        ] {
+            assert_eq!(walk(doc, &[path]), None, "{path} in\n{doc}");
+        }
+        // Outside the subset only where the path does not go: answered as `LineIndex` does.
+        for (doc, path, line) in [
+            ("a:\n  x: |\n    b: 1\nc:\n  d: 2\n", "c.d", 5),
+            ("a:\n  b: [1,\n    2]\nc: 3\n", "c", 4),
+            ("a: one\n  two\nc: 3\n", "c", 3),
+            ("- |\n  text\n- b\n", "[1]", 3),
+        ] {
+            assert_eq!(
+                walk(doc, &[path]),
+                Some(vec![Some(line)]),
+                "{path} in\n{doc}"
+            );
+            let index = crate::primitives::LineIndex::new(doc);
+            assert_eq!(index.line(path), Some(line), "{path} in\n{doc}");
+        }
+    }
+
+    /// A tree of the subset, written in block style in one of the ways YAML allows.
+    #[derive(Clone, Debug)]
+    enum Tree {
+        Scalar(String),
+        Map(Vec<(String, Tree)>),
+        Seq(Vec<Tree>),
+    }
+
+    fn tree() -> impl proptest::strategy::Strategy<Value = Tree> {
+        use proptest::prelude::*;
+        let scalar = prop_oneof![
+            "[a-z]{1,6}".prop_filter_map("a string", |s| {
+                (classify(&s) == Some(Plain::Str)).then_some(s)
+            }),
+            (0u16..1000).prop_map(|n| n.to_string()),
+            "[a-z ]{0,6}".prop_map(|s| format!("'{s}'")),
+            "[a-z.:#]{0,6}".prop_map(|s| format!("\"{s}\"")),
+        ]
+        .prop_map(Tree::Scalar);
+        let key = prop_oneof![
+            4 => "[a-z]{1,4}".prop_filter("a string", |s| classify(s) == Some(Plain::Str)),
+            1 => "[a-z]{1,3}\\.[a-z]{1,3}",
+        ];
+        scalar.prop_recursive(5, 64, 4, move |inner| {
+            prop_oneof![
+                proptest::collection::btree_map(key.clone(), inner.clone(), 1..4)
+                    .prop_map(|m| Tree::Map(m.into_iter().collect())),
+                proptest::collection::vec(inner, 1..4).prop_map(Tree::Seq),
+            ]
+        })
+    }
+
+    /// Writes `tree` at column `indent`; `style` picks among the ways to write each
+    /// collection (indented by 2 or 4, a sequence at its key's column or deeper, an item on
+    /// the `- ` line or below it, comments and blank lines between).
+    fn pick(style: &mut impl Iterator<Item = u8>, n: u8) -> u8 {
+        style.next().unwrap_or(0) % n
+    }
+
+    fn write_tree(
+        tree: &Tree,
+        indent: usize,
+        style: &mut impl Iterator<Item = u8>,
+        out: &mut String,
+    ) {
+        match tree {
+            Tree::Scalar(s) => {
+                out.push_str(&" ".repeat(indent));
+                out.push_str(s);
+                out.push('\n');
+            }
+            Tree::Map(entries) => {
+                for (k, v) in entries {
+                    match pick(style, 6) {
+                        0 => out.push('\n'),
+                        1 => writeln!(out, "{}# c", " ".repeat(pick(style, 8) as usize)).unwrap(),
+                        _ => {}
+                    }
+                    out.push_str(&" ".repeat(indent));
+                    if k.contains('.') {
+                        write!(out, "\"{k}\":").unwrap();
+                    } else {
+                        write!(out, "{k}:").unwrap();
+                    }
+                    match v {
+                        Tree::Scalar(s) => writeln!(out, " {s}").unwrap(),
+                        Tree::Map(_) => {
+                            out.push('\n');
+                            let deeper = indent + 2 + 2 * pick(style, 2) as usize;
+                            write_tree(v, deeper, style, out);
+                        }
+                        Tree::Seq(_) => {
+                            out.push('\n');
+                            let deeper = indent + 2 * pick(style, 3) as usize;
+                            write_tree(v, deeper, style, out);
+                        }
+                    }
+                }
+            }
+            Tree::Seq(items) => {
+                for item in items {
+                    let dash = format!("{}-", " ".repeat(indent));
+                    match (item, pick(style, 3)) {
+                        (Tree::Scalar(s), _) => writeln!(out, "{dash} {s}").unwrap(),
+                        // Below the `- ` line.
+                        (_, 0) => {
+                            out.push_str(&dash);
+                            out.push_str(if pick(style, 2) == 0 { "\n" } else { " # c\n" });
+                            write_tree(item, indent + 2 + 2 * pick(style, 2) as usize, style, out);
+                        }
+                        // On it: the item written at its column, its first indentation
+                        // replaced by the dash.
+                        (_, spaces) => {
+                            let column = indent + 1 + spaces as usize;
+                            let mut text = String::new();
+                            write_tree(item, column, style, &mut text);
+                            let body = text.trim_start_matches(['\n', ' ']);
+                            if body.starts_with('#') {
+                                out.push_str(&dash);
+                                out.push('\n');
+                                write_tree(item, column, style, out);
+                            } else {
+                                write!(out, "{dash}{}", " ".repeat(spaces as usize)).unwrap();
+                                out.push_str(body);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every path in `tree`, as diagnostics write them.
+    fn tree_paths(tree: &Tree, prefix: &str, out: &mut Vec<String>) {
+        match tree {
+            Tree::Scalar(_) => {}
+            Tree::Map(entries) => {
+                for (k, v) in entries {
+                    let path = if k.contains('.') {
+                        format!("{prefix}[\"{k}\"]")
+                    } else if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    out.push(path.clone());
+                    tree_paths(v, &path, out);
+                }
+            }
+            Tree::Seq(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    let path = format!("{prefix}[{i}]");
+                    out.push(path.clone());
+                    tree_paths(v, &path, out);
+                }
+            }
+        }
+    }
+
+    use proptest::strategy::Strategy as _;
+    use std::fmt::Write as _;
+
+    proptest::proptest! {
+        /// On generated documents of the subset, `walk` gives every path (and paths beside and
+        /// below them that do not exist) the line `locate` and `LineIndex` give it.
+        #[test]
+        fn walk_agrees_with_locate_on_generated_documents(
+            tree in tree().prop_filter("a collection", |t| !matches!(t, Tree::Scalar(_))),
+            style in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+        ) {
+            let mut doc = String::new();
+            write_tree(&tree, 0, &mut style.iter().copied().cycle(), &mut doc);
+            let mut paths = Vec::new();
+            tree_paths(&tree, "", &mut paths);
+            let extra: Vec<String> = paths
+                .iter()
+                .flat_map(|p| [format!("{p}.zz"), format!("{p}[9]"), format!("{p}[0]")])
+                .collect();
+            paths.extend(extra);
+            paths.extend(["zz", "[0]", "[5].a"].map(String::from));
+            let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+            let located = locate(&doc, &refs);
+            proptest::prop_assert!(located.is_some(), "not in the subset:\n{}", doc);
+            proptest::prop_assert_eq!(walk(&doc, &refs), located.clone(), "{}", doc);
+            let index = crate::primitives::LineIndex::new(&doc);
+            for (path, line) in refs.iter().zip(located.unwrap()) {
+                proptest::prop_assert_eq!(line, index.line(path), "{} in\n{}", path, doc);
+            }
+        }
     }
 
     #[test]
