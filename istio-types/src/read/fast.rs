@@ -99,20 +99,44 @@ fn content_lines(text: &str) -> Option<Vec<Line<'_>>> {
     if !text.is_ascii() && text.chars().any(forbidden_char) {
         return None;
     }
-    let mut lines = Vec::with_capacity(text.len() / 24);
-    for (i, raw) in text.split('\n').enumerate() {
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        if raw.bytes().any(|b| b < 0x20 || b == 0x7f) {
-            // Tabs, stray carriage returns, control characters.
-            return None;
+    let bytes = text.as_bytes();
+    let mut lines = Vec::with_capacity(bytes.len() / 24);
+    // One pass over the bytes: each line's indentation, its end, and no control characters
+    // (tabs included) but a `\r` right before the line break.
+    let mut start = 0;
+    let mut number = 0;
+    while start <= bytes.len() {
+        number += 1;
+        let mut i = start;
+        while i < bytes.len() && bytes[i] == b' ' {
+            i += 1;
         }
-        let body = raw.trim_start_matches(' ');
-        let indent = raw.len() - body.len();
-        let body = body.trim_end_matches(' ');
+        let body_start = i;
+        while i < bytes.len() && bytes[i] != b'\n' {
+            let b = bytes[i];
+            if (b < 0x20 || b == 0x7f)
+                && !(b == b'\r' && (i + 1 == bytes.len() || bytes[i + 1] == b'\n'))
+            {
+                return None;
+            }
+            i += 1;
+        }
+        let mut end = i;
+        if end > body_start && bytes[end - 1] == b'\r' {
+            end -= 1;
+        }
+        while end > body_start && bytes[end - 1] == b' ' {
+            end -= 1;
+        }
+        let next = i + 1;
+        let indent = body_start - start;
+        // Bytes at `body_start` and `end` are ASCII (or the text's ends): char boundaries.
+        let body = &text[body_start..end];
+        start = next;
         if body.is_empty() || body.starts_with('#') {
             continue;
         }
-        if i == 0 && indent > 0 {
+        if number == 1 && indent > 0 {
             // Text after a `---` marker on its line (or an indented first line): leave it
             // to the precise reader.
             return None;
@@ -126,7 +150,7 @@ fn content_lines(text: &str) -> Option<Vec<Line<'_>>> {
         lines.push(Line {
             indent,
             text: body,
-            number: i + 1,
+            number,
         });
     }
     Some(lines)
@@ -620,12 +644,22 @@ fn scalar(text: &str) -> Option<Node<'_>> {
     if !plain_start(text) {
         return None;
     }
-    let value = match text.find(" #") {
-        Some(i) => text[..i].trim_end_matches(' '),
-        None => text,
-    };
-    // `a: b: c` and `a: b:` are errors in YAML; leave them to the precise reader.
-    if value.contains(": ") || value.ends_with(':') {
+    // Up to a comment (` #`); `a: b: c` and `a: b:` are errors in YAML: left to the precise
+    // reader. One pass over the bytes (a substring search per scalar cost more than this).
+    let bytes = text.as_bytes();
+    let mut end = bytes.len();
+    for (i, pair) in bytes.windows(2).enumerate() {
+        match pair {
+            b" #" => {
+                end = i;
+                break;
+            }
+            b": " => return None,
+            _ => {}
+        }
+    }
+    let value = text[..end].trim_end_matches(' ');
+    if value.ends_with(':') {
         return None;
     }
     Some(match classify(value)? {
