@@ -201,3 +201,34 @@ fn lone_carriage_returns_are_line_breaks_in_error_lines() {
     assert_eq!(e.location.line, Some(24), "{e}");
     assert!(e.message.contains("unexpected character"), "{e}");
 }
+
+/// Fuzz find (lint target, 2026-12-02): validators write a map entry's path as
+/// `matchLabels[version]`; the fast locator gave up on that spelling (no line: `fedctl lint`
+/// fell back to the document's first line) while `LineIndex` found only the map. Both now read
+/// a bracketed key that is not a number as a key, and point at the entry itself.
+#[test]
+fn a_finding_on_a_map_entry_is_located_at_the_entry() {
+    let text = "apiVersion: security.istio.io/v1beta1\nkind: AuthorizationPolicy\nmetadata:\n  name: full\n  namespace: foo\nspec:\n  selector:\n    matchLabels:\n      app^: httpbin\n      versiop: 9llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll9999}}]\n";
+    let docs = read_stream(text, None);
+    let Ok(Document::Istio(r)) = &docs[0].result else {
+        panic!("reads: {:?}", docs[0].result)
+    };
+    let report = r.validate();
+    let paths: Vec<&str> = report.findings.iter().map(|f| f.path.as_str()).collect();
+    assert!(
+        paths.contains(&"spec.selector.matchLabels[versiop]"),
+        "{paths:?}"
+    );
+    let index = istio_types::primitives::LineIndex::new(text);
+    let fast = istio_types::read::lines_of(text, &paths);
+    for (path, line) in paths.iter().zip(fast) {
+        assert_eq!(line, index.line(path), "{path}");
+    }
+    let at = |p: &str| istio_types::read::lines_of(text, &[p])[0];
+    assert_eq!(at("spec.selector.matchLabels[versiop]"), Some(10));
+    assert_eq!(at("spec.selector.matchLabels[app^]"), Some(9));
+    assert_eq!(index.line("spec.selector.matchLabels[app^]"), Some(9));
+    // A key that is not there: the map's line; an index stays an index.
+    assert_eq!(at("spec.selector.matchLabels[nope]"), Some(8));
+    assert_eq!(index.line("spec.selector.matchLabels[0]"), Some(8));
+}

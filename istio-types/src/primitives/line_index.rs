@@ -68,7 +68,8 @@ impl LineIndex {
 
     /// The line (1-based) of `path`, or of its closest ancestor present in the document.
     pub fn line(&self, path: &str) -> Option<usize> {
-        let mut path = path;
+        let canonical = canonical(path);
+        let mut path = canonical.as_ref();
         loop {
             if let Some(&line) = self.lines.get(path) {
                 return Some(line);
@@ -79,7 +80,7 @@ impl LineIndex {
 
     /// The line (1-based) of exactly `path`, if the document has that node.
     pub fn line_exact(&self, path: &str) -> Option<usize> {
-        self.lines.get(path).copied()
+        self.lines.get(canonical(path).as_ref()).copied()
     }
 
     /// Every indexed path with its line, in path order.
@@ -116,6 +117,73 @@ pub fn join_key(base: &str, key: &str) -> String {
 /// `base[index]`.
 pub fn join_index(base: &str, index: usize) -> String {
     format!("{base}[{index}]")
+}
+
+/// One step of a field path.
+#[derive(Debug, PartialEq)]
+pub(crate) enum PathSegment {
+    Key(String),
+    Index(usize),
+}
+
+/// Splits a field path into its steps: `spec.a[0]["b.c"].d`, and `labels[app]` as validators
+/// write a map entry (a bracketed key that is not a number); `None` for a path not written
+/// any of these ways. The one reading of paths that both locators ([`LineIndex::line`] and
+/// the fast reader's) share, so that they find the same node.
+pub(crate) fn path_segments(path: &str) -> Option<Vec<PathSegment>> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(inner) = rest.strip_prefix('[') {
+            if inner.starts_with('"') {
+                // A JSON string, then `]`.
+                let mut de = serde_json::Deserializer::from_str(inner).into_iter::<String>();
+                let key = de.next()?.ok()?;
+                rest = inner[de.byte_offset()..].strip_prefix(']')?;
+                out.push(PathSegment::Key(key));
+            } else {
+                let (text, after) = inner.split_once(']')?;
+                out.push(match text.parse() {
+                    Ok(n) if text.bytes().all(|b| b.is_ascii_digit()) => PathSegment::Index(n),
+                    _ => PathSegment::Key(text.to_owned()),
+                });
+                rest = after;
+            }
+        } else {
+            let rest_key = rest.strip_prefix('.').unwrap_or(rest);
+            let end = rest_key.find(['.', '[']).unwrap_or(rest_key.len());
+            if end == 0 {
+                return None;
+            }
+            out.push(PathSegment::Key(rest_key[..end].to_owned()));
+            rest = &rest_key[end..];
+        }
+    }
+    Some(out)
+}
+
+/// `path` as the index spells it: a map entry written `labels[app]` (validators write them
+/// so) becomes `labels.app`, or `labels["a.b"]` for a key that is not plain. Other paths are
+/// returned as they are.
+fn canonical(path: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = path.as_bytes();
+    let bracketed_key = bytes
+        .windows(2)
+        .any(|w| w[0] == b'[' && !w[1].is_ascii_digit() && w[1] != b'"');
+    if !bracketed_key {
+        return std::borrow::Cow::Borrowed(path);
+    }
+    let Some(segments) = path_segments(path) else {
+        return std::borrow::Cow::Borrowed(path);
+    };
+    let mut out = String::with_capacity(path.len() + 4);
+    for segment in segments {
+        out = match segment {
+            PathSegment::Key(k) => join_key(&out, &k),
+            PathSegment::Index(i) => join_index(&out, i),
+        };
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The path without its last segment, or `None` at the root.

@@ -25,6 +25,8 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, Visitor};
 
+use crate::primitives::{PathSegment as Segment, path_segments as segments};
+
 /// Nesting the fast path reads; deeper documents go to the precise reader, whose budget
 /// (`max_depth`, 64) then decides. Kept below that budget so that the fast path never accepts
 /// what the precise reader would refuse.
@@ -318,43 +320,6 @@ fn item_in<'a>(lines: &[Line<'a>], b: Block<'a>, index: usize) -> Step<'a> {
         }
     };
     Ok(Some((line.number, inner)))
-}
-
-/// One step of a field path.
-#[derive(Debug, PartialEq)]
-enum Segment {
-    Key(String),
-    Index(usize),
-}
-
-/// Splits `spec.a[0]["b.c"].d` into its steps; `None` for a path not written that way.
-fn segments(path: &str) -> Option<Vec<Segment>> {
-    let mut out = Vec::new();
-    let mut rest = path;
-    while !rest.is_empty() {
-        if let Some(inner) = rest.strip_prefix('[') {
-            if inner.starts_with('"') {
-                // A JSON string, then `]`.
-                let mut de = serde_json::Deserializer::from_str(inner).into_iter::<String>();
-                let key = de.next()?.ok()?;
-                rest = inner[de.byte_offset()..].strip_prefix(']')?;
-                out.push(Segment::Key(key));
-            } else {
-                let (n, after) = inner.split_once(']')?;
-                out.push(Segment::Index(n.parse().ok()?));
-                rest = after;
-            }
-        } else {
-            let rest_key = rest.strip_prefix('.').unwrap_or(rest);
-            let end = rest_key.find(['.', '[']).unwrap_or(rest_key.len());
-            if end == 0 {
-                return None;
-            }
-            out.push(Segment::Key(rest_key[..end].to_owned()));
-            rest = &rest_key[end..];
-        }
-    }
-    Some(out)
 }
 
 /// Entries and items inside `node`, each counted once (what it adds to the pre-order).
