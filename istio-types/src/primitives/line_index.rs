@@ -176,14 +176,13 @@ fn canonical(path: &str) -> std::borrow::Cow<'_, str> {
     let Some(segments) = path_segments(path) else {
         return std::borrow::Cow::Borrowed(path);
     };
-    let mut out = String::with_capacity(path.len() + 4);
-    for segment in segments {
-        out = match segment {
+    let spelled = segments
+        .into_iter()
+        .fold(String::new(), |out, segment| match segment {
             PathSegment::Key(k) => join_key(&out, &k),
             PathSegment::Index(i) => join_index(&out, i),
-        };
-    }
-    std::borrow::Cow::Owned(out)
+        });
+    std::borrow::Cow::Owned(spelled)
 }
 
 /// The path without its last segment, or `None` at the root.
