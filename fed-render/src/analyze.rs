@@ -169,7 +169,7 @@ pub fn analyze(fed: &ValidatedFederation, bundles: &[Bundle]) -> Vec<FederationF
 
 fn istio_objects(bundle: &Bundle) -> impl Iterator<Item = &IstioResource> {
     bundle.objects.iter().filter_map(|o| match o {
-        Object::Istio(r) => Some(&**r),
+        Object::Istio(r) => Some(r),
         _ => None,
     })
 }

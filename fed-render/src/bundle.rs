@@ -33,7 +33,7 @@ pub enum Object {
     /// An autoscaling/v2 HorizontalPodAutoscaler.
     HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
     /// An Istio resource.
-    Istio(Box<IstioResource>),
+    Istio(IstioResource),
 }
 
 macro_rules! object_from {
@@ -56,8 +56,13 @@ object_from!(
     Service(Service),
     Deployment(Deployment),
     HorizontalPodAutoscaler(HorizontalPodAutoscaler),
-    Istio(IstioResource),
 );
+
+impl From<IstioResource> for Object {
+    fn from(o: IstioResource) -> Self {
+        Object::Istio(o)
+    }
+}
 
 impl Object {
     /// The object's kind, e.g. `Deployment`.

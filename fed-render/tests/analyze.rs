@@ -124,7 +124,7 @@ fn peer_gateway_port_missing_when_the_peer_serves_another_port() {
     let gke = bundles.iter_mut().find(|b| b.cluster == "gke").unwrap();
     for o in &mut gke.objects {
         if let Object::Istio(r) = o
-            && let IstioResource::Gateway(g) = &mut **r
+            && let IstioResource::Gateway(g) = r
         {
             for s in &mut g.spec.servers {
                 if s.port.number == 15443 {

@@ -61,7 +61,7 @@ pub(crate) fn run(args: &Args) -> u8 {
                             r.api_version()
                         );
                     }
-                    match istio_types::write::to_yaml(&*r) {
+                    match istio_types::write::to_yaml(&r) {
                         Ok(y) => {
                             out.push_str("---\n");
                             out.push_str(&y);

@@ -46,7 +46,7 @@ pub(crate) struct Args {
 
 /// An Istio resource read from a file, kept for the cross-resource analyzers.
 struct Read {
-    resource: Box<IstioResource>,
+    resource: IstioResource,
     /// Which of [`Set::files`] it is in.
     file: usize,
     /// Where the document's text is in the file's, and its first line in the file.
@@ -220,7 +220,7 @@ fn analyze(set: &Set, istio: Option<IstioRelease>, out: &mut Vec<Diagnostic>) {
         services_complete: !set.services.is_empty(),
         ..AnalysisContext::default()
     };
-    let findings = analysis::analyze(set.resources.iter().map(|r| &*r.resource), &ctx);
+    let findings = analysis::analyze(set.resources.iter().map(|r| &r.resource), &ctx);
     // Findings come ordered by resource: one lookup per resource for all of its paths, the
     // resources shared out between threads.
     let groups: Vec<&[analysis::AnalysisFinding]> =

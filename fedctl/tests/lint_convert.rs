@@ -175,7 +175,7 @@ fn convert_moves_versions_and_keeps_every_field() {
     let (
         istio_types::IstioResource::DestinationRule(a),
         istio_types::IstioResource::DestinationRule(b),
-    ) = (&**old, &**dr)
+    ) = (old, dr)
     else {
         panic!()
     };

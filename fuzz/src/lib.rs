@@ -157,14 +157,14 @@ pub fn check_render(fed: &ValidatedFederation) {
             .objects
             .iter()
             .filter_map(|o| match o {
-                Object::Istio(r) => Some(&**r),
+                Object::Istio(r) => Some(r),
                 _ => None,
             })
             .collect();
         let read: Vec<_> = read_stream(&stream, None)
             .into_iter()
             .filter_map(|d| match d.result {
-                Ok(Document::Istio(r)) => Some(*r),
+                Ok(Document::Istio(r)) => Some(r),
                 Ok(Document::Other { .. }) => None,
                 Err(e) => panic!("rendered YAML does not read: {e}\n{stream}"),
             })

@@ -352,7 +352,7 @@ impl fmt::Display for AnalysisFinding {
 /// "#;
 /// let docs = read_stream(yaml, None);
 /// let resources: Vec<_> = docs.iter().filter_map(|d| match &d.result {
-///     Ok(Document::Istio(r)) => Some(&**r),
+///     Ok(Document::Istio(r)) => Some(r),
 ///     _ => None,
 /// }).collect();
 /// let findings = analyze(resources, &AnalysisContext::for_release(IstioRelease::new(1, 30)));
@@ -458,7 +458,7 @@ impl<'a> Set<'a> {
             .iter()
             .enumerate()
             .filter_map(|(i, r)| match r {
-                IstioResource::DestinationRule(dr) => Some((i, dr)),
+                IstioResource::DestinationRule(dr) => Some((i, &**dr)),
                 _ => None,
             })
     }
@@ -470,7 +470,7 @@ impl<'a> Set<'a> {
             .into_iter()
             .flatten()
             .filter_map(|&i| match self.resources[i] {
-                IstioResource::DestinationRule(dr) => Some(dr),
+                IstioResource::DestinationRule(dr) => Some(&**dr),
                 _ => None,
             })
     }

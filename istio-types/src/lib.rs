@@ -34,7 +34,7 @@
 //! "#;
 //! let docs = read_stream(yaml, None);
 //! let Ok(Document::Istio(res)) = &docs[0].result else { panic!("{:?}", docs[0].result) };
-//! let IstioResource::WorkloadEntry(we) = &**res else { unreachable!() };
+//! let IstioResource::WorkloadEntry(we) = res else { unreachable!() };
 //! assert_eq!(we.spec.ports["http"], 15443);
 //!
 //! // A misplaced field is an error naming it, not a silent drop.

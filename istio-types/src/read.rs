@@ -173,7 +173,7 @@ pub struct ReadError {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Document {
     /// An Istio resource of a kind this crate models.
-    Istio(Box<IstioResource>),
+    Istio(IstioResource),
     /// A Kubernetes object of another kind (a Service, a Deployment, ...): not read further.
     Other {
         /// Its `apiVersion`.
@@ -322,7 +322,7 @@ pub fn read_document(doc: &RawDocument<'_>, file: Option<&Path>) -> Result<Docum
     };
     let group = api_version.split_once('/').map_or("", |(g, _)| g);
     match IstioResource::reader_for(group, &kind) {
-        Some(read) => read(doc, file).map(|r| Document::Istio(Box::new(r))),
+        Some(read) => read(doc, file).map(Document::Istio),
         None => Ok(Document::Other {
             api_version,
             kind,

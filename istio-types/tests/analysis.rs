@@ -11,7 +11,7 @@ fn resources(yaml: &str) -> Vec<IstioResource> {
     read_stream(yaml, None)
         .into_iter()
         .map(|d| match d.result {
-            Ok(Document::Istio(r)) => *r,
+            Ok(Document::Istio(r)) => r,
             other => panic!("not an Istio resource: {other:?}\n{yaml}"),
         })
         .collect()

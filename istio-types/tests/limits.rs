@@ -78,7 +78,7 @@ fn a_list_of_100_000_scalars_reads() {
     let Ok(Document::Istio(r)) = &docs[0].result else {
         panic!("{:?}", docs[0].result)
     };
-    let IstioResource::ServiceEntry(se) = &**r else {
+    let IstioResource::ServiceEntry(se) = r else {
         panic!()
     };
     assert_eq!(se.spec.hosts.len(), 100_000);

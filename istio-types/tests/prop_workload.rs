@@ -17,7 +17,7 @@ fn read_one(text: &str) -> IstioResource {
     let docs = read_stream(text, None);
     assert_eq!(docs.len(), 1, "{text}");
     match &docs[0].result {
-        Ok(Document::Istio(r)) => (**r).clone(),
+        Ok(Document::Istio(r)) => r.clone(),
         other => panic!("expected an Istio object, got {other:?}\n{text}"),
     }
 }

@@ -27,7 +27,7 @@ fn a_valid_document_reads_and_keeps_its_version() {
         panic!("{docs:?}")
     };
     assert_eq!(r.api_version_string(), "networking.istio.io/v1beta1");
-    let IstioResource::WorkloadEntry(we) = &**r else {
+    let IstioResource::WorkloadEntry(we) = r else {
         panic!()
     };
     assert_eq!(we.spec.weight, Some(3));
@@ -175,7 +175,7 @@ fn written_yaml_reads_back_equal() {
     let Ok(Document::Istio(r)) = &docs[0].result else {
         panic!()
     };
-    let yaml = istio_types::write::to_yaml(&**r).unwrap();
+    let yaml = istio_types::write::to_yaml(r).unwrap();
     let again = read_stream(&yaml, None);
     let Ok(Document::Istio(r2)) = &again[0].result else {
         panic!("{yaml}\n{again:?}")

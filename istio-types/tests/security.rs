@@ -128,7 +128,7 @@ fn read_one(yaml: &str) -> Result<IstioResource, Box<ReadError>> {
     let docs = read_stream(yaml, None);
     assert_eq!(docs.len(), 1, "{docs:?}");
     match docs.into_iter().next().unwrap().result {
-        Ok(Document::Istio(r)) => Ok(*r),
+        Ok(Document::Istio(r)) => Ok(r),
         Ok(other) => panic!("not an Istio document: {other:?}"),
         Err(e) => Err(Box::new(e)),
     }

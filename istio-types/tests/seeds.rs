@@ -93,7 +93,7 @@ fn read_istio(block: &str) -> IstioResource {
     let docs = read_stream(block, None);
     assert_eq!(docs.len(), 1, "{block}");
     match &docs[0].result {
-        Ok(Document::Istio(r)) => (**r).clone(),
+        Ok(Document::Istio(r)) => r.clone(),
         other => panic!("expected an Istio object, got {other:?}\n{block}"),
     }
 }

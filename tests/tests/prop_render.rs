@@ -304,7 +304,7 @@ proptest! {
             let read: Vec<_> = read_stream(&stream, None)
                 .into_iter()
                 .filter_map(|d| match d.result {
-                    Ok(Document::Istio(r)) => Some(Ok(*r)),
+                    Ok(Document::Istio(r)) => Some(Ok(r)),
                     Ok(Document::Other { .. }) => None,
                     Err(e) => Some(Err(e)),
                 })
@@ -313,7 +313,7 @@ proptest! {
                 .objects
                 .iter()
                 .filter_map(|o| match o {
-                    Object::Istio(r) => Some(&**r),
+                    Object::Istio(r) => Some(r),
                     _ => None,
                 })
                 .collect();

@@ -121,7 +121,7 @@ fn only_istio(text: &str) -> IstioResource {
     let docs = read_stream(text, None);
     assert_eq!(docs.len(), 1, "{text}");
     match &docs[0].result {
-        Ok(Document::Istio(r)) => (**r).clone(),
+        Ok(Document::Istio(r)) => r.clone(),
         other => panic!("not an Istio resource: {other:?}\n{text}"),
     }
 }
@@ -240,7 +240,7 @@ fn workload_entries_carry_the_service_selector() {
             );
             for o in b.of_kind("WorkloadEntry") {
                 let Object::Istio(r) = o else { unreachable!() };
-                let IstioResource::WorkloadEntry(we) = &**r else {
+                let IstioResource::WorkloadEntry(we) = r else {
                     unreachable!()
                 };
                 let svc_name = we

@@ -21,8 +21,8 @@ fn read_rule(yaml: &str) -> DestinationRule {
     let mut docs = read_stream(yaml, None);
     assert_eq!(docs.len(), 1, "one document");
     match docs.remove(0).result {
-        Ok(Document::Istio(resource)) => match *resource {
-            IstioResource::DestinationRule(rule) => rule,
+        Ok(Document::Istio(resource)) => match resource {
+            IstioResource::DestinationRule(rule) => *rule,
             other => panic!("expected a DestinationRule, read a {}", other.kind()),
         },
         other => panic!("expected an Istio resource, got {other:?}"),
