@@ -97,3 +97,8 @@ pub use object::{ClusterTarget, GroupKind, ObjectRef};
 pub use order::{Stage, stage_of};
 pub use progress::{Event, NoProgress, Progress};
 pub use retry::RetryPolicy;
+
+/// The README's examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -141,3 +141,8 @@ impl Federation {
         serde_saphyr::to_string(self).unwrap_or_default()
     }
 }
+
+/// The README's examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -181,3 +181,8 @@ pub enum RenderError {
     #[error("cannot write YAML: {0}")]
     Write(String),
 }
+
+/// The README's examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -99,3 +99,8 @@ pub use any::IstioResource;
 pub use resource::envelope;
 #[cfg(feature = "resources")]
 pub use resource::{ApiVersion, Group, IstioObject, NotServed};
+
+/// The README's examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
