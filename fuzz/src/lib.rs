@@ -32,13 +32,13 @@ pub fn check_istio_text(text: &str) {
             continue;
         };
         let _ = resource.validate();
-        let written = istio_types::write::to_yaml(&*resource)
+        let written = istio_types::write::to_yaml(&resource)
             .unwrap_or_else(|e| panic!("cannot write {resource:?}: {e}"));
         let again = read_stream(&written, None);
         assert_eq!(again.len(), 1, "written YAML is one document:\n{written}");
         match &again[0].result {
             Ok(Document::Istio(back)) => assert_eq!(
-                **back, *resource,
+                *back, resource,
                 "round trip changed the resource; written:\n{written}"
             ),
             other => panic!("written YAML does not read back: {other:?}\n{written}"),
