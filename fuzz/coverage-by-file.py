@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Edge coverage of a fuzz target's corpus, per source file of this repository.
+
+libFuzzer prints, with `-print_coverage=1`, one line per instrumented function:
+
+    COVERED_FUNC: hits: 17 edges: 5/54 <name> <file>:<line>
+    UNCOVERED_FUNC: hits: 0 edges: 0/3 <name> <file>:<line>
+
+It needs a symbolizer in the binary, which the `-s none` build has not; an AddressSanitizer
+build has (FUZZING.md, "Where the corpora reach"). Replay a corpus without mutating it:
+
+    target-asan/x86_64-unknown-linux-gnu/release/lint -runs=0 -print_coverage=1 corpus/lint \
+        > logs/lint-coverage.txt 2>&1
+    python3 coverage-by-file.py logs/lint-coverage.txt [--functions]
+
+Prints covered / total edges for each file of this repository that the target reaches at all
+(a file with no covered edge is code the target does not call, not a gap), per crate and
+in total, and with --functions the functions of those files that have an uncovered edge.
+Functions that implement or call serde's traits (derived or hand-written (de)serialization, one copy
+per serializer or deserializer it is instantiated for, most of which a given target never
+calls) are counted apart from the rest (validation, reading, locating). Code of dependencies
+and of the standard library is counted in one line each.
+"""
+
+import argparse
+import collections
+import os
+import re
+import sys
+
+SERDE = re.compile(r"serde(_core)?::(de|ser)::")
+LINE = re.compile(r"^(COVERED|UNCOVERED)_FUNC: hits: (\d+) edges: (\d+)/(\d+) (.*) (\S+):(\d+)$")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("log", help="output of a -runs=0 -print_coverage=1 replay")
+    parser.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        help="repository root (default: the folder above fuzz/)")
+    parser.add_argument("--functions", action="store_true",
+                        help="list this repository's partly covered and uncovered functions")
+    args = parser.parse_args()
+    root = args.root.rstrip("/") + "/"
+
+    files = collections.defaultdict(lambda: [0, 0, 0, 0])  # path -> [covered, total] x (rules, serde)
+    functions = collections.defaultdict(list)  # path -> [(line, covered, total, name)]
+    outside = collections.defaultdict(lambda: [0, 0])  # "dependencies" / "std" -> [covered, total]
+    seen = 0
+    with open(args.log, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = LINE.match(line.rstrip("\n"))
+            if not m:
+                continue
+            seen += 1
+            covered, total = int(m.group(3)), int(m.group(4))
+            name, path, lineno = m.group(5), m.group(6), int(m.group(7))
+            if path.startswith(root) and "/fuzz/" not in path[len(root) - 1:]:
+                rel = path[len(root):]
+                at = 2 if SERDE.search(name) else 0
+                files[rel][at] += covered
+                files[rel][at + 1] += total
+                functions[rel].append((lineno, covered, total, name))
+            else:
+                where = "std" if path.startswith("/rustc/") else "dependencies"
+                outside[where][0] += covered
+                outside[where][1] += total
+    if not seen:
+        print(f"{args.log}: no COVERED_FUNC lines (was the binary built with a sanitizer?)",
+              file=sys.stderr)
+        return 1
+
+    def cell(c: int, t: int) -> str:
+        return f"{c:>6}/{t:<6} {100 * c / t:>5.1f}%" if t else f"{'-':>20}"
+
+    reached = {p: v for p, v in files.items() if v[0] + v[2] > 0}
+    crates = collections.defaultdict(lambda: [0, 0, 0, 0])
+    print(f"{'file':<48} {'edges, not serde':>20}   {'edges, serde':>20}")
+    for path in sorted(reached):
+        v = reached[path]
+        for i in range(4):
+            crates[path.split("/")[0]][i] += v[i]
+        print(f"{path:<48} {cell(v[0], v[1])}   {cell(v[2], v[3])}")
+    print()
+    for crate in sorted(crates):
+        v = crates[crate]
+        print(f"{crate + ' (files reached)':<48} {cell(v[0], v[1])}   {cell(v[2], v[3])}")
+    v = [sum(x[i] for x in crates.values()) for i in range(4)]
+    print(f"{'this repository (files reached)':<48} {cell(v[0], v[1])}   {cell(v[2], v[3])}")
+    for where in sorted(outside):
+        c, t = outside[where]
+        print(f"{where + ' (whole binary)':<48} {cell(c, t)}")
+
+    if args.functions:
+        print()
+        for path in sorted(reached):
+            for lineno, c, t, name in sorted(functions[path]):
+                if c < t and not SERDE.search(name):
+                    print(f"{path}:{lineno}\t{c}/{t}\t{name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
