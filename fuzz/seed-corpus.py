@@ -82,10 +82,11 @@ def generated_corpus():
 
 def main():
     count = 0
+    texts = list(seeds())
     for target in TEXT_TARGETS:
         out = os.path.join(ROOT, "fuzz", "corpus", target)
         os.makedirs(out, exist_ok=True)
-        for text in seeds():
+        for text in texts:
             data = text.encode("utf-8")
             name = hashlib.sha1(data).hexdigest()
             with open(os.path.join(out, name), "wb") as f:
