@@ -4,7 +4,7 @@
 Mutating bytes seldom spells `consecutive5xxErrors: ` or `ISTIO_MUTUAL`, so text that reaches a
 rule deep in a DestinationRule is rare: the reader targets mostly explore the parser's errors.
 A dictionary lets libFuzzer insert whole words. It is made from Istio's CRDs (never copied
-into this repository; read from ../shared beside it, or $MESHFED_SHARED):
+into this repository; read from ../shared beside it, or $MESHFED_SHARED_DIR as for the tests):
 
     python3 fuzz/make-dict.py                      # writes fuzz/dict/istio.dict
     cd fuzz && ./target/x86_64-unknown-linux-gnu/release/lint corpus/lint -dict=dict/istio.dict
@@ -19,7 +19,7 @@ import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SHARED = os.environ.get("MESHFED_SHARED", os.path.join(HERE, "..", "..", "shared"))
+SHARED = os.environ.get("MESHFED_SHARED_DIR", os.path.join(HERE, "..", "..", "shared"))
 CRDS = os.path.join(SHARED, "istio-crds", "crd-all.gen.yaml")
 OUT = os.path.join(HERE, "dict", "istio.dict")
 
@@ -45,7 +45,8 @@ def main() -> int:
         with open(CRDS, encoding="utf-8") as f:
             text = f.read()
     except OSError as e:
-        print(f"make-dict.py: cannot read Istio's CRDs: {e}", file=sys.stderr)
+        print(f"make-dict.py: cannot read Istio's CRDs: {e} (put ../shared beside the repository"
+              " or set MESHFED_SHARED_DIR)", file=sys.stderr)
         return 2
     names, enums, kinds, versions = set(), set(), set(), set()
     lines = text.splitlines()
