@@ -12,8 +12,8 @@ macro_rules! istio_resources {
         #[derive(Clone, Debug, PartialEq)]
         pub enum IstioResource {
             $(
-                #[doc = concat!("A ", stringify!($Kind), " (boxed: the kinds differ in size by ten times, and a")]
-                #[doc = "stream holds thousands of objects)."]
+                #[doc = concat!("A ", stringify!($Kind), " (boxed: the kinds range from 448 bytes (Gateway) to")]
+                #[doc = "1,672 (DestinationRule), and the enum stays 16 bytes whatever it holds)."]
                 $Kind(Box<$path>),
             )+
         }
