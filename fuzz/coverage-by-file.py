@@ -43,29 +43,22 @@ def main() -> int:
     args = parser.parse_args()
     root = args.root.rstrip("/") + "/"
 
-    files = collections.defaultdict(lambda: [0, 0, 0, 0])  # path -> [covered, total] x (rules, serde)
     functions = collections.defaultdict(list)  # path -> [(line, covered, total, name)]
     outside = collections.defaultdict(lambda: [0, 0])  # "dependencies" / "std" -> [covered, total]
-    seen = 0
     with open(args.log, encoding="utf-8", errors="replace") as f:
         for line in f:
             m = LINE.match(line.rstrip("\n"))
             if not m:
                 continue
-            seen += 1
             covered, total = int(m.group(3)), int(m.group(4))
             name, path, lineno = m.group(5), m.group(6), int(m.group(7))
             if path.startswith(root) and "/fuzz/" not in path[len(root) - 1:]:
-                rel = path[len(root):]
-                at = 2 if SERDE.search(name) else 0
-                files[rel][at] += covered
-                files[rel][at + 1] += total
-                functions[rel].append((lineno, covered, total, name))
+                functions[path[len(root):]].append((lineno, covered, total, name))
             else:
                 where = "std" if path.startswith("/rustc/") else "dependencies"
                 outside[where][0] += covered
                 outside[where][1] += total
-    if not seen:
+    if not functions and not outside:
         print(f"{args.log}: no COVERED_FUNC lines (was the binary built with a sanitizer?)",
               file=sys.stderr)
         return 1
@@ -73,42 +66,50 @@ def main() -> int:
     def cell(c: int, t: int) -> str:
         return f"{c:>6}/{t:<6} {100 * c / t:>5.1f}%" if t else f"{'-':>20}"
 
-    reached = {p: v for p, v in files.items() if v[0] + v[2] > 0}
-    crates = collections.defaultdict(lambda: [0, 0, 0, 0])
+    def sums(fns) -> list:
+        """[covered, total] of the functions that are not serde's, then of those that are."""
+        v = [0, 0, 0, 0]
+        for _, c, t, name in fns:
+            at = 2 if SERDE.search(name) else 0
+            v[at] += c
+            v[at + 1] += t
+        return v
+
+    def hand_written(name: str) -> bool:
+        return not SERDE.search(name) and not DERIVED.search(name)
+
+    by_crate = collections.defaultdict(list)
+    for path, fns in functions.items():
+        by_crate[path.split("/")[0]].append(path)
+    reached = sorted(p for p, fns in functions.items() if any(c for _, c, _, _ in fns))
+
     print(f"{'file':<48} {'edges, not serde':>20}   {'edges, serde':>20}")
-    for path in sorted(reached):
-        v = reached[path]
-        for i in range(4):
-            crates[path.split("/")[0]][i] += v[i]
+    for path in reached:
+        v = sums(functions[path])
         print(f"{path:<48} {cell(v[0], v[1])}   {cell(v[2], v[3])}")
     print()
-    for crate in sorted(crates):
-        v = crates[crate]
+    crates = sorted({p.split("/")[0] for p in reached})
+    for crate in crates:
+        v = sums(fn for p in reached if p.split("/")[0] == crate for fn in functions[p])
         print(f"{crate + ' (files reached)':<48} {cell(v[0], v[1])}   {cell(v[2], v[3])}")
-    v = [sum(x[i] for x in crates.values()) for i in range(4)]
+    v = sums(fn for p in reached for fn in functions[p])
     print(f"{'this repository (files reached)':<48} {cell(v[0], v[1])}   {cell(v[2], v[3])}")
     for where in sorted(outside):
         c, t = outside[where]
         print(f"{where + ' (whole binary)':<48} {cell(c, t)}")
 
     print()
-    for crate in sorted(crates):
-        entered = total = 0
-        for path, fns in functions.items():
-            if path.split("/")[0] != crate:
-                continue
-            for _, c, _, name in fns:
-                if not SERDE.search(name) and not DERIVED.search(name):
-                    total += 1
-                    entered += c > 0
-        print(f"{crate}: {entered} of {total} functions entered (not serde, drop, Debug, Clone,"
+    for crate in crates:
+        own = [fn for p in by_crate[crate] for fn in functions[p] if hand_written(fn[3])]
+        entered = sum(1 for _, c, _, _ in own if c > 0)
+        print(f"{crate}: {entered} of {len(own)} functions entered (not serde, drop, Debug, Clone,"
               f" PartialEq or schema code)")
 
     if args.functions:
         print()
-        for path in sorted(reached):
+        for path in reached:
             for lineno, c, t, name in sorted(functions[path]):
-                if c < t and not SERDE.search(name) and not DERIVED.search(name):
+                if c < t and hand_written(name):
                     print(f"{path}:{lineno}\t{c}/{t}\t{name}")
     return 0
 
