@@ -198,6 +198,46 @@ pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, 
     d.deserialize_any(BoolVisitor)
 }
 
+/// An optional port protocol where `""` means unset, as it does to Istio: `ValidateProtocol`
+/// lets an empty protocol through ("detect it from the traffic"), and protobuf does not tell an
+/// empty string from a missing one. Any other name must be one Istio knows.
+pub(crate) fn opt_protocol<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<crate::primitives::Protocol>, D::Error> {
+    struct ProtocolVisitor;
+
+    impl<'de> Visitor<'de> for ProtocolVisitor {
+        type Value = Option<crate::primitives::Protocol>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an Istio protocol name such as \"HTTP\", or \"\" to detect it")
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_str(self)
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            if v.is_empty() {
+                return Ok(None);
+            }
+            crate::primitives::Protocol::new(v)
+                .map(Some)
+                .map_err(E::custom)
+        }
+    }
+
+    d.deserialize_option(ProtocolVisitor)
+}
+
 /// A map of port name to port number, with strict numbers (WorkloadEntry.ports and friends).
 pub(crate) fn port_map<'de, D: Deserializer<'de>>(
     d: D,

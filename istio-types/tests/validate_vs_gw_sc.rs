@@ -730,6 +730,15 @@ fn cases() -> Vec<Case> {
         sc("egress to own and istio-system namespaces", "  egress:
   - hosts: ['./*', 'istio-system/*']
 ", Valid, ""),
+        // ValidateProtocol: an empty protocol means "detect it" (Helm writes `protocol: ""`
+        // for an unset value); found by the schema fuzz target.
+        sc("empty port protocol", "  ingress:
+  - port: {number: 8080, protocol: '', name: http}
+    defaultEndpoint: 127.0.0.1:8080
+  egress:
+  - port: {number: 9080, protocol: \"\"}
+    hosts: ['./*']
+", Valid, ""),
         // ValidateSidecar: empty configuration.
         sc("empty sidecar", "  workloadSelector: {labels: {app: a}}\n", Error, "spec"),
         // ValidateAlphaWorkloadSelector: no labels is a warning.
@@ -961,4 +970,28 @@ fn a_gateway_name_is_a_dns_label() {
     );
     let report = parse::<VirtualService>("vs", &text).validate();
     assert!(report.is_clean(), "{:?}", report.findings);
+}
+
+#[test]
+fn a_sidecar_port_protocol_is_empty_or_one_istio_knows() {
+    let doc = |protocol: &str| {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {{name: x}}\nspec:\n  \
+             egress:\n  - port: {{number: 9080, protocol: {protocol}}}\n    hosts: ['./*']\n"
+        )
+    };
+    // Empty: unset, and written back without it.
+    let sidecar: Sidecar = from_str(&doc("''")).unwrap();
+    assert_eq!(sidecar.spec.egress[0].port.as_ref().unwrap().protocol, None);
+    let written = istio_types::write::to_yaml(&sidecar).unwrap();
+    assert!(!written.contains("protocol"), "{written}");
+    // Known: kept as written.
+    let sidecar: Sidecar = from_str(&doc("grpc")).unwrap();
+    let port = sidecar.spec.egress[0].port.as_ref().unwrap();
+    assert_eq!(port.protocol.as_ref().map(|p| p.as_str()), Some("grpc"));
+    // Unknown, or not a string: a read error at the field.
+    for bad in ["QUIC", "80", "[HTTP]"] {
+        let err = from_str::<Sidecar>(&doc(bad)).unwrap_err().to_string();
+        assert!(err.contains("spec.egress[0].port.protocol"), "{bad}: {err}");
+    }
 }

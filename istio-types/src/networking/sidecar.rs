@@ -44,8 +44,13 @@ pub struct SidecarPort {
         deserialize_with = "crate::strict::opt_number"
     )]
     pub number: Option<u32>,
-    /// The protocol; detected from the traffic when unset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The protocol; detected from the traffic when unset. `protocol: ""` reads as unset, as it
+    /// does to Istio.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::strict::opt_protocol"
+    )]
     pub protocol: Option<Protocol>,
     /// The port's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
