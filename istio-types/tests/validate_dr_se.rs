@@ -905,6 +905,40 @@ fn cases() -> Vec<(&'static str, String, Verdict)> {
             wg("metadata:\n  labels:\n    app: 'a b'\ntemplate: {}"),
             Error("spec.metadata.labels[app]", "label value"),
         ),
+        // CRD CEL on template.ports (Istio's webhook does not check the template; found by the
+        // schema fuzz target): names match ^[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?$ (capitals
+        // allowed, unlike a WorkloadEntry's), numbers 1..65535.
+        (
+            "wg template port names with capitals",
+            wg("template:\n  ports:\n    HTTP-Web: 80\n    grpc: 9090"),
+            Valid,
+        ),
+        (
+            "wg template port name with a slash",
+            wg("template:\n  ports:\n    us-east/zone1: 80"),
+            Error("spec.template.ports[us-east/zone1]", "invalid port name"),
+        ),
+        (
+            "wg template port name empty",
+            wg("template:\n  ports:\n    '': 80"),
+            Error("spec.template.ports[]", "invalid port name"),
+        ),
+        (
+            "wg template port out of range",
+            wg("template:\n  ports:\n    http: 65536"),
+            Error("spec.template.ports[http]", "1..65535"),
+        ),
+        (
+            "wg template port 0",
+            wg("template:\n  ports:\n    http: 0"),
+            Error("spec.template.ports[http]", "1..65535"),
+        ),
+        // CRD: exec.command items have minLength 1.
+        (
+            "wg exec empty argument",
+            wg_probe("exec:\n  command: [cat, '']"),
+            Error("spec.probe.exec.command[1]", "empty"),
+        ),
         (
             "wg unix template with ports",
             wg("template:\n  address: unix:///a.sock\n  ports:\n    http: 80"),

@@ -258,12 +258,44 @@ impl Validate for WorkloadGroupSpec {
                 "a unix:// address cannot have ports",
             );
         }
+        // The CRD's CEL rules on the template's ports, which Istio's webhook leaves to the API
+        // server (a WorkloadEntry's ports get validateWorkloadEntry's stricter checks instead);
+        // the length limit is in validate_crd_limits.
+        for (name, port) in &self.template.ports {
+            let at = crate::validate::key(&join(&template, "ports"), name);
+            if !is_crd_port_name(name) {
+                report.error(
+                    at.clone(),
+                    format!(
+                        "invalid port name {name:?}: use letters, digits and '-', starting and ending with a letter or digit"
+                    ),
+                );
+            }
+            if let Err(m) = rules::validate_port(u64::from(*port)) {
+                report.error(at, m);
+            }
+        }
         if let Some(m) = &self.metadata {
             rules::validate_labels(&m.labels, &join(&join(path, "metadata"), "labels"), report);
         }
         if let Some(p) = &self.probe {
             p.validate_at(&join(path, "probe"), report);
         }
+    }
+}
+
+/// The CRD's pattern for a port name: `^[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?$`.
+fn is_crd_port_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) => {
+            first.is_ascii_alphanumeric()
+                && last.is_ascii_alphanumeric()
+                && bytes
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+        }
+        _ => false,
     }
 }
 
@@ -320,11 +352,15 @@ impl Validate for ReadinessProbe {
                 }
             }
             Some(HealthCheckMethod::Exec(e)) => {
+                let at = join(&join(path, "exec"), "command");
                 if e.command.is_empty() {
-                    report.error(
-                        join(&join(path, "exec"), "command"),
-                        "exec.command is required",
-                    );
+                    report.error(at.clone(), "exec.command is required");
+                }
+                // CRD: every item has minLength 1.
+                for (i, arg) in e.command.iter().enumerate() {
+                    if arg.is_empty() {
+                        report.error(index(&at, i), "a command argument must not be empty");
+                    }
                 }
             }
             Some(HealthCheckMethod::Grpc(g)) => {
