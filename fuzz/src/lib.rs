@@ -49,8 +49,10 @@ pub fn check_istio_text(text: &str) {
 }
 
 /// Objects generated from Istio's CRD schemas (see [`schema`]): as text they pass
-/// [`check_istio_text`] and [`check_lint`], and every object the API server would accept
-/// (Istio's CRD schema and CEL rules, checked by testkit) reads into a typed resource.
+/// [`check_istio_text`] and [`check_lint`]; every object the API server would accept
+/// (Istio's CRD schema and CEL rules, checked by testkit) reads into a typed resource; and
+/// every resource `validate()` finds no error in, the API server accepts as istio-types
+/// writes it.
 ///
 /// The one exception is by design: a port protocol Istio does not know is a read error here
 /// (istio-types reads `protocol` as an enum), while the CRD leaves it to Istio's webhook,
@@ -74,7 +76,22 @@ pub fn check_schema_objects(u: &mut arbitrary::Unstructured) -> arbitrary::Resul
         let kind = object["kind"].as_str().unwrap_or_default();
         let accepted = crds.check(object).is_empty();
         let read = match doc.result {
-            Ok(Document::Istio(_)) => true,
+            Ok(Document::Istio(resource)) => {
+                // What passes Istio's rules here, the API server takes as we write it.
+                if !resource.validate().has_errors() {
+                    let written = istio_types::write::to_yaml(&resource)
+                        .unwrap_or_else(|e| panic!("cannot write {resource:?}: {e}"));
+                    let value: serde_json::Value = serde_saphyr::from_str(&written)
+                        .unwrap_or_else(|e| panic!("written YAML is not YAML: {e}\n{written}"));
+                    let violations = crds.check(&value);
+                    assert!(
+                        violations.is_empty(),
+                        "validate() finds no error in this {kind}, but the API server refuses it \
+                         as written: {violations:?}\n{written}"
+                    );
+                }
+                true
+            }
             Ok(Document::Other { .. }) => panic!("{kind} read as a non-Istio document:\n{text}"),
             Err(e) => {
                 assert!(
