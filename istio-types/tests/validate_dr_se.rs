@@ -747,6 +747,20 @@ fn cases() -> Vec<(&'static str, String, Verdict)> {
             se_res("NONE", "endpoints:\n- address: 10.0.0.1"),
             Error("spec.endpoints", "NONE"),
         ),
+        // CRD CEL: `!has(self.endpoints)` with NONE (the default), so an empty list is refused
+        // too (found by the schema fuzz target).
+        (
+            "se none with an empty endpoints list",
+            se_res("NONE", "endpoints: []"),
+            Error("spec.endpoints", "empty list"),
+        ),
+        (
+            "se default resolution with an empty endpoints list",
+            se(
+                "hosts: [gw.example.com]\nports:\n- number: 80\n  name: http\n  protocol: HTTP\nendpoints: []",
+            ),
+            Error("spec.endpoints", "empty list"),
+        ),
         (
             "se none with workload selector",
             se_res("NONE", "workloadSelector:\n  labels:\n    app: vm"),

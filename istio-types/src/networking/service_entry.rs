@@ -338,10 +338,16 @@ impl Validate for ServiceEntrySpec {
         }
         match resolution {
             Resolution::None => {
-                if !endpoints.is_empty() {
+                // The CRD's CEL rule asks whether the field is set (`!has(self.endpoints)`),
+                // so `endpoints: []` is refused too.
+                if matches!(self.workloads, Some(ServiceEntryWorkloads::Endpoints(_))) {
                     report.error(
                         endpoints_at.clone(),
-                        "no endpoints may be given with resolution NONE",
+                        if endpoints.is_empty() {
+                            "no endpoints may be given with resolution NONE, not even an empty list (the API server refuses `endpoints: []`)"
+                        } else {
+                            "no endpoints may be given with resolution NONE"
+                        },
                     );
                 }
                 if self.workload_selector().is_some() {
