@@ -988,7 +988,12 @@ fn a_sidecar_port_protocol_is_empty_or_one_istio_knows() {
     // Known: kept as written.
     let sidecar: Sidecar = from_str(&doc("grpc")).unwrap();
     let port = sidecar.spec.egress[0].port.as_ref().unwrap();
-    assert_eq!(port.protocol.as_ref().map(|p| p.as_str()), Some("grpc"));
+    assert_eq!(
+        port.protocol
+            .as_ref()
+            .map(istio_types::primitives::Protocol::as_str),
+        Some("grpc")
+    );
     // Unknown, or not a string: a read error at the field.
     for bad in ["QUIC", "80", "[HTTP]"] {
         let err = from_str::<Sidecar>(&doc(bad)).unwrap_err().to_string();
