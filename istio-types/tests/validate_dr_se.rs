@@ -921,7 +921,7 @@ fn cases() -> Vec<(&'static str, String, Verdict)> {
         ),
         // CRD CEL on template.ports (Istio's webhook does not check the template; found by the
         // schema fuzz target): names match ^[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?$ (capitals
-        // allowed, unlike a WorkloadEntry's), numbers 1..65535.
+        // allowed, as in a WorkloadEntry's), numbers 1..65535.
         (
             "wg template port names with capitals",
             wg("template:\n  ports:\n    HTTP-Web: 80\n    grpc: 9090"),

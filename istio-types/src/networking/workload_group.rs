@@ -258,44 +258,21 @@ impl Validate for WorkloadGroupSpec {
                 "a unix:// address cannot have ports",
             );
         }
-        // The CRD's CEL rules on the template's ports, which Istio's webhook leaves to the API
-        // server (a WorkloadEntry's ports get validateWorkloadEntry's stricter checks instead);
-        // the length limit is in validate_crd_limits.
-        for (name, port) in &self.template.ports {
-            let at = crate::validate::key(&join(&template, "ports"), name);
-            if !is_crd_port_name(name) {
-                report.error(
-                    at.clone(),
-                    format!(
-                        "invalid port name {name:?}: use letters, digits and '-', starting and ending with a letter or digit"
-                    ),
-                );
-            }
-            if let Err(m) = rules::validate_port(u64::from(*port)) {
-                report.error(at, m);
-            }
-        }
+        // The CRD's CEL rules on the template's ports (Istio's webhook leaves them to the API
+        // server): names are Istio DNS-1123 labels (either case), numbers 1..65535, which is
+        // what a WorkloadEntry's ports are held to.
+        crate::networking::workload_entry::validate_endpoint_ports(
+            &self.template,
+            None,
+            &join(&template, "ports"),
+            report,
+        );
         if let Some(m) = &self.metadata {
             rules::validate_labels(&m.labels, &join(&join(path, "metadata"), "labels"), report);
         }
         if let Some(p) = &self.probe {
             p.validate_at(&join(path, "probe"), report);
         }
-    }
-}
-
-/// The CRD's pattern for a port name: `^[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?$`.
-fn is_crd_port_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    match (bytes.first(), bytes.last()) {
-        (Some(first), Some(last)) => {
-            first.is_ascii_alphanumeric()
-                && last.is_ascii_alphanumeric()
-                && bytes
-                    .iter()
-                    .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
-        }
-        _ => false,
     }
 }
 
