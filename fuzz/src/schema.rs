@@ -9,17 +9,14 @@
 //! enums and bounds, or from the bytes themselves, so most generated objects have the right
 //! shape and many break exactly one rule.
 //!
-//! The schemas are read once per process from `istio-crds/crd-all.gen.yaml` in the shared
-//! directory, found as the tests find it (`testkit::shared_dir`: `$MESHFED_SHARED_DIR`, else
-//! `../shared` beside the repository).
+//! The schemas come from `testkit::CrdSet::istio` (`istio-crds/crd-all.gen.yaml` in the shared
+//! directory: `$MESHFED_SHARED_DIR`, else `../shared` beside the repository), the same parse
+//! the target's CRD check uses.
 
 use std::sync::OnceLock;
 
 use arbitrary::{Result, Unstructured};
 use serde_json::{Map, Value};
-
-/// Istio's CRDs, relative to the shared directory.
-const CRD_FILE: &str = "istio-crds/crd-all.gen.yaml";
 
 /// The kinds istio-types reads; the CRD bundle has more (Telemetry, WasmPlugin, ...).
 pub const KINDS: &[&str] = &[
@@ -46,50 +43,31 @@ pub struct KindSchema {
     pub spec: Value,
 }
 
-/// Every served version of every kind in [`KINDS`], in the order of the CRD file.
+/// Every served version of every kind in [`KINDS`], sorted by group, version and kind.
 ///
 /// # Panics
 /// When the CRD file is missing or unreadable: a fuzz run without it would test nothing.
 pub fn schemas() -> &'static [KindSchema] {
     static SCHEMAS: OnceLock<Vec<KindSchema>> = OnceLock::new();
     SCHEMAS.get_or_init(|| {
-        let path = testkit::shared_file(CRD_FILE)
-            .unwrap_or_else(|| panic!("the schema target needs {CRD_FILE} (see above)"));
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-        let docs: Vec<Value> = serde_saphyr::from_multiple(&text)
-            .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
-        let mut out = Vec::new();
-        for doc in &docs {
-            let spec = &doc["spec"];
-            let Some(kind) = spec["names"]["kind"].as_str() else {
-                continue;
-            };
-            if !KINDS.contains(&kind) {
-                continue;
-            }
-            let group = spec["group"].as_str().unwrap_or_default();
-            for version in spec["versions"].as_array().into_iter().flatten() {
-                if version["served"].as_bool() != Some(true) {
-                    continue;
-                }
-                let schema = &version["schema"]["openAPIV3Schema"]["properties"]["spec"];
-                if schema.is_object() {
-                    out.push(KindSchema {
-                        api_version: format!(
-                            "{group}/{}",
-                            version["name"].as_str().unwrap_or_default()
-                        ),
-                        kind: kind.to_owned(),
-                        spec: schema.clone(),
-                    });
-                }
-            }
-        }
+        let crds = testkit::CrdSet::istio()
+            .expect("the schema target needs Istio's CRDs (see the line above)");
+        let out: Vec<KindSchema> = crds
+            .served()
+            .into_iter()
+            .filter(|(_, _, kind)| KINDS.contains(&kind.as_str()))
+            .filter_map(|(group, version, kind)| {
+                let spec = &crds.schema(&group, &version, &kind)?["properties"]["spec"];
+                spec.is_object().then(|| KindSchema {
+                    api_version: format!("{group}/{version}"),
+                    kind,
+                    spec: spec.clone(),
+                })
+            })
+            .collect();
         assert!(
             out.len() >= KINDS.len(),
-            "{} holds {} of the {} kinds istio-types reads",
-            path.display(),
+            "Istio's CRDs hold {} served versions of the {} kinds istio-types reads",
             out.len(),
             KINDS.len()
         );

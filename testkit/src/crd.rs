@@ -291,6 +291,20 @@ impl CrdSet {
         out
     }
 
+    /// The `openAPIV3Schema` of a served version, as the CRD spells it (for generators that
+    /// build objects from it); `None` when no served version matches.
+    pub fn schema(&self, group: &str, version: &str, kind: &str) -> Option<&Value> {
+        let crd = self
+            .crds
+            .iter()
+            .find(|crd| crd.group == group && crd.kind == kind)?;
+        let v = crd
+            .versions
+            .iter()
+            .find(|v| v.served && v.name == version)?;
+        Some(&self.schemas[v.schema].raw)
+    }
+
     fn compiled(&self, index: usize) -> Result<Arc<Compiled>, String> {
         let slot = &self.schemas[index];
         slot.compiled
