@@ -715,6 +715,78 @@ fn cases() -> Vec<Case> {
     hosts: ['*.example.com']
     tls: {mode: SIMPLE, credentialNames: [a, b, c]}
 ", Error, "spec.servers[0].tls.credentialNames"),
+        // validateTLSOptions: ISTIO_MUTUAL must have none of the credential forms (found by
+        // comparing with Istio's validateTLSOptions after the schema fuzz target's Gateways).
+        gw("ISTIO_MUTUAL with credentialNames", "  servers:
+  - port: {number: 443, protocol: HTTPS, name: https}
+    hosts: ['*.example.com']
+    tls: {mode: ISTIO_MUTUAL, credentialNames: [rsa]}
+", Error, "spec.servers[0].tls.credentialNames"),
+        gw("ISTIO_MUTUAL with tlsCertificates", "  servers:
+  - port: {number: 443, protocol: HTTPS, name: https}
+    hosts: ['*.example.com']
+    tls: {mode: ISTIO_MUTUAL, tlsCertificates: [{serverCertificate: /c.pem, privateKey: /k.pem}]}
+", Error, "spec.servers[0].tls.tlsCertificates"),
+        // validateTLSOptions: PASSTHROUGH ignores tlsCertificates too (warning).
+        gw("PASSTHROUGH with tlsCertificates", "  servers:
+  - port: {number: 443, protocol: TLS, name: tls}
+    hosts: ['*.example.com']
+    tls: {mode: PASSTHROUGH, tlsCertificates: [{serverCertificate: /c.pem, privateKey: /k.pem}]}
+", Warning, "spec.servers[0].tls.mode"),
+        // validateTLSOptions: one certificate source only; files beside a Secret are two.
+        gw("credentialName and certificate files", "  servers:
+  - port: {number: 443, protocol: HTTPS, name: https}
+    hosts: ['*.example.com']
+    tls: {mode: SIMPLE, credentialName: cert, serverCertificate: /c.pem, privateKey: /k.pem}
+", Error, "spec.servers[0].tls"),
+        gw("tlsCertificates and certificate files", "  servers:
+  - port: {number: 443, protocol: HTTPS, name: https}
+    hosts: ['*.example.com']
+    tls:
+      mode: SIMPLE
+      serverCertificate: /c.pem
+      privateKey: /k.pem
+      tlsCertificates: [{serverCertificate: /c2.pem, privateKey: /k2.pem}]
+", Error, "spec.servers[0].tls"),
+        // A certificate file alone (no key) is no source: only the SIMPLE rules apply.
+        gw("credentialName and a lone certificate file", "  servers:
+  - port: {number: 443, protocol: HTTPS, name: https}
+    hosts: ['*.example.com']
+    tls: {mode: SIMPLE, credentialName: cert, serverCertificate: /c.pem}
+", Valid, ""),
+        // validateTLSOptions: every one of tlsCertificates needs a certificate and a key.
+        gw("tlsCertificates without a key", "  servers:
+  - port: {number: 443, protocol: HTTPS, name: https}
+    hosts: ['*.example.com']
+    tls:
+      mode: SIMPLE
+      tlsCertificates: [{serverCertificate: /rsa.pem, privateKey: /rsa.key}, {serverCertificate: /ec.pem}]
+", Error, "spec.servers[0].tls.tlsCertificates[1].privateKey"),
+        gw("tlsCertificates without a certificate", "  servers:
+  - port: {number: 443, protocol: HTTPS, name: https}
+    hosts: ['*.example.com']
+    tls: {mode: SIMPLE, tlsCertificates: [{privateKey: /k.pem}]}
+", Error, "spec.servers[0].tls.tlsCertificates[0].serverCertificate"),
+        // validateTLSOptions: MUTUAL with tlsCertificates still needs the client CA bundle.
+        gw("MUTUAL tlsCertificates without CA", "  servers:
+  - port: {number: 443, protocol: HTTPS, name: https}
+    hosts: ['*.example.com']
+    tls: {mode: MUTUAL, tlsCertificates: [{serverCertificate: /c.pem, privateKey: /k.pem}]}
+", Error, "spec.servers[0].tls.caCertificates"),
+        gw("SIMPLE with two tlsCertificates", "  servers:
+  - port: {number: 443, protocol: HTTPS, name: https}
+    hosts: ['*.example.com']
+    tls:
+      mode: SIMPLE
+      tlsCertificates: [{serverCertificate: /rsa.pem, privateKey: /rsa.key}, {serverCertificate: /ec.pem, privateKey: /ec.key}]
+", Valid, ""),
+        // protobuf reads `credentialName: ""` as unset: beside credentialNames it is no
+        // second source (Helm writes it for an empty value).
+        gw("empty credentialName beside credentialNames", "  servers:
+  - port: {number: 443, protocol: HTTPS, name: https}
+    hosts: ['*.example.com']
+    tls: {mode: SIMPLE, credentialName: '', credentialNames: [rsa, ecdsa]}
+", Valid, ""),
         // validateTLSOptions: SIMPLE with two credentialNames.
         gw("SIMPLE with two credentialNames", "  servers:
   - port: {number: 443, protocol: HTTPS, name: https}

@@ -283,7 +283,11 @@ struct ServerTlsSettingsRepr {
 impl TryFrom<ServerTlsSettingsRepr> for ServerTlsSettings {
     type Error = String;
     fn try_from(r: ServerTlsSettingsRepr) -> Result<Self, String> {
-        let credentials = match (r.credential_name, r.credential_names, r.tls_certificates) {
+        // protobuf reads `credentialName: ""` as unset (Helm writes it for an empty value), so
+        // beside another form it is no second credential; alone it is kept as written.
+        let others = r.credential_names.is_some() || r.tls_certificates.is_some();
+        let credential_name = r.credential_name.filter(|n| !(n.is_empty() && others));
+        let credentials = match (credential_name, r.credential_names, r.tls_certificates) {
             (None, None, None) => None,
             (Some(n), None, None) => Some(ServerCredentials::CredentialName(n)),
             (None, Some(n), None) => Some(ServerCredentials::CredentialNames(n)),
@@ -552,8 +556,26 @@ pub(crate) fn validate_server_tls(tls: &ServerTlsSettings, path: &str, report: &
                 "ISTIO_MUTUAL uses Istio's certificates and cannot have a credentialName",
             );
         }
+        match &tls.credentials {
+            Some(ServerCredentials::CredentialNames(n)) if !n.is_empty() => report.error(
+                join(path, "credentialNames"),
+                "ISTIO_MUTUAL uses Istio's certificates and cannot have credentialNames",
+            ),
+            Some(ServerCredentials::TlsCertificates(c)) if !c.is_empty() => report.error(
+                join(path, "tlsCertificates"),
+                "ISTIO_MUTUAL uses Istio's certificates and cannot have tlsCertificates",
+            ),
+            _ => {}
+        }
         return;
     }
+    let names =
+        matches!(&tls.credentials, Some(ServerCredentials::CredentialNames(n)) if !n.is_empty());
+    let certificates = match &tls.credentials {
+        Some(ServerCredentials::TlsCertificates(c)) if !c.is_empty() => Some(c),
+        _ => None,
+    };
+    let files = non_empty(&tls.server_certificate) && non_empty(&tls.private_key);
     if matches!(
         mode,
         ServerTlsMode::Passthrough | ServerTlsMode::AutoPassthrough
@@ -561,7 +583,9 @@ pub(crate) fn validate_server_tls(tls: &ServerTlsSettings, path: &str, report: &
         || non_empty(&tls.server_certificate)
         || non_empty(&tls.private_key)
         || non_empty(&tls.ca_certificates)
-        || credential)
+        || credential
+        || names
+        || certificates.is_some())
     {
         report.warning(
             join(path, "mode"),
@@ -571,53 +595,100 @@ pub(crate) fn validate_server_tls(tls: &ServerTlsSettings, path: &str, report: &
             ),
         );
     }
+    // The reader lets one of the three credential forms through; files beside one of them
+    // is a second source.
+    if files && (credential || names || certificates.is_some()) {
+        let other = if credential {
+            "credentialName"
+        } else if names {
+            "credentialNames"
+        } else {
+            "tlsCertificates"
+        };
+        report.error(
+            path,
+            format!(
+                "serverCertificate/privateKey and {other} are two certificate sources: set only one of credentialName, credentialNames, serverCertificate/privateKey and tlsCertificates"
+            ),
+        );
+    }
     let terminating = matches!(
         mode,
         ServerTlsMode::Simple | ServerTlsMode::Mutual | ServerTlsMode::OptionalMutual
     );
-    // Any credential form fetches the certificates remotely (or names the files itself).
-    let has_credentials = credential
-        || matches!(&tls.credentials, Some(ServerCredentials::CredentialNames(n)) if !n.is_empty())
-        || matches!(&tls.credentials, Some(ServerCredentials::TlsCertificates(c)) if !c.is_empty());
-    if terminating && has_credentials {
+    // Secrets are fetched remotely: no file is needed.
+    if terminating && (credential || names) {
         return;
     }
-    let mut need = |field: &str, v: &Option<String>, msg: &str| {
-        if !non_empty(v) {
-            report.error(join(path, field), msg.to_owned());
+    // Certificate files given per certificate: each needs both files, and MUTUAL still needs
+    // the client CA bundle of the server.
+    if let Some(certificates) = certificates
+        && terminating
+    {
+        let prefix = if mode == ServerTlsMode::Simple {
+            "SIMPLE"
+        } else {
+            "MUTUAL"
+        };
+        for (i, c) in certificates.iter().enumerate() {
+            let at = index(&join(path, "tlsCertificates"), i);
+            if !non_empty(&c.server_certificate) {
+                report.error(
+                    join(&at, "serverCertificate"),
+                    format!("{prefix} TLS needs a serverCertificate in each of tlsCertificates"),
+                );
+            }
+            if !non_empty(&c.private_key) {
+                report.error(
+                    join(&at, "privateKey"),
+                    format!("{prefix} TLS needs a privateKey in each of tlsCertificates"),
+                );
+            }
         }
-    };
-    match mode {
-        ServerTlsMode::Simple => {
-            need(
-                "serverCertificate",
-                &tls.server_certificate,
-                "SIMPLE TLS needs a serverCertificate (or a credentialName)",
-            );
-            need(
-                "privateKey",
-                &tls.private_key,
-                "SIMPLE TLS needs a privateKey (or a credentialName)",
-            );
-        }
-        ServerTlsMode::Mutual | ServerTlsMode::OptionalMutual => {
-            need(
-                "serverCertificate",
-                &tls.server_certificate,
-                "MUTUAL TLS needs a serverCertificate (or a credentialName)",
-            );
-            need(
-                "privateKey",
-                &tls.private_key,
-                "MUTUAL TLS needs a privateKey (or a credentialName)",
-            );
-            need(
-                "caCertificates",
-                &tls.ca_certificates,
+        if mode != ServerTlsMode::Simple && !non_empty(&tls.ca_certificates) {
+            report.error(
+                join(path, "caCertificates"),
                 "MUTUAL TLS needs a client CA bundle in caCertificates (or a credentialName)",
             );
         }
-        _ => {}
+    } else {
+        let mut need = |field: &str, v: &Option<String>, msg: &str| {
+            if !non_empty(v) {
+                report.error(join(path, field), msg.to_owned());
+            }
+        };
+        match mode {
+            ServerTlsMode::Simple => {
+                need(
+                    "serverCertificate",
+                    &tls.server_certificate,
+                    "SIMPLE TLS needs a serverCertificate (or a credentialName)",
+                );
+                need(
+                    "privateKey",
+                    &tls.private_key,
+                    "SIMPLE TLS needs a privateKey (or a credentialName)",
+                );
+            }
+            ServerTlsMode::Mutual | ServerTlsMode::OptionalMutual => {
+                need(
+                    "serverCertificate",
+                    &tls.server_certificate,
+                    "MUTUAL TLS needs a serverCertificate (or a credentialName)",
+                );
+                need(
+                    "privateKey",
+                    &tls.private_key,
+                    "MUTUAL TLS needs a privateKey (or a credentialName)",
+                );
+                need(
+                    "caCertificates",
+                    &tls.ca_certificates,
+                    "MUTUAL TLS needs a client CA bundle in caCertificates (or a credentialName)",
+                );
+            }
+            _ => {}
+        }
     }
     if non_empty(&tls.ca_crl) {
         if credential {
