@@ -242,13 +242,16 @@ pub(crate) fn opt_protocol<'de, D: Deserializer<'de>>(
 pub(crate) fn port_map<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<std::collections::BTreeMap<String, u32>, D::Error> {
+    Ok(opt_port_map(d)?.unwrap_or_default())
+}
+
+/// [`port_map`], keeping whether the map was there at all (`ports: {}` is not `None`).
+pub(crate) fn opt_port_map<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<std::collections::BTreeMap<String, u32>>, D::Error> {
     #[derive(serde::Deserialize)]
     #[serde(transparent)]
     struct Port(#[serde(deserialize_with = "number")] u32);
     let map: Option<std::collections::BTreeMap<String, Port>> = serde::Deserialize::deserialize(d)?;
-    Ok(map
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, Port(v))| (k, v))
-        .collect())
+    Ok(map.map(|m| m.into_iter().map(|(k, Port(v))| (k, v)).collect()))
 }

@@ -806,3 +806,48 @@ mod prop {
         }
     }
 }
+
+/// `ports: {}` beside a `unix://` address: the CRD's rule is `!has(self.ports)`, so the API
+/// server refuses even the empty map, and once read an empty map cannot be told from none.
+/// The reader refuses it at the endpoint; without `ports`, or with an IP address, it reads.
+/// (Found by the schema fuzz target's listing of the CRD rules webhook-clean objects break.)
+#[test]
+fn empty_ports_beside_a_unix_address_are_a_read_error() {
+    let cases = [
+        (
+            "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: vm}\n\
+             spec:\n  address: unix:///var/run/app.sock\n  ports: {}\n",
+            "spec",
+        ),
+        (
+            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: se}\n\
+             spec:\n  hosts: [app.example.com]\n  ports: [{number: 80, name: http}]\n  \
+             resolution: STATIC\n  endpoints:\n  - address: 10.0.0.1\n  \
+             - address: unix:///var/run/app.sock\n    ports: {}\n",
+            "spec.endpoints[1]",
+        ),
+        (
+            "apiVersion: networking.istio.io/v1\nkind: WorkloadGroup\nmetadata: {name: wg}\n\
+             spec:\n  template:\n    address: unix:///var/run/app.sock\n    ports: {}\n",
+            "spec.template",
+        ),
+    ];
+    let crds = testkit::CrdSet::istio();
+    for (text, path) in cases {
+        let e = read_err(text);
+        assert_eq!(e.path.as_deref(), Some(path), "{e}");
+        assert!(e.message.contains("unix://"), "{e}");
+        let fixed = text.replace("ports: {}\n", "labels: {app: a}\n");
+        let fixed_ip = text.replace("unix:///var/run/app.sock", "10.0.0.2");
+        for ok in [&fixed, &fixed_ip] {
+            let doc = read_one(ok);
+            assert!(!doc.validate().has_errors(), "{ok}");
+        }
+        // The API server agrees: the object as written is refused, without ports accepted.
+        if let Some(crds) = crds {
+            let as_json = |t: &str| -> Value { serde_saphyr::from_str(t).unwrap() };
+            assert!(!crds.check(&as_json(text)).is_empty(), "{text}");
+            assert!(crds.check(&as_json(&fixed)).is_empty(), "{fixed}");
+        }
+    }
+}

@@ -9,7 +9,10 @@ use crate::resource::istio_object;
 
 /// One network endpoint: the spec of a WorkloadEntry, and the type of a ServiceEntry's
 /// `endpoints` items.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Reading refuses `ports: {}` beside a `unix://` address: the API server's rule asks whether
+/// `ports` is there at all, and an empty map, once read, cannot be told from none.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WorkloadEntrySpec {
@@ -19,11 +22,7 @@ pub struct WorkloadEntrySpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Port name to port number on this endpoint; overrides the service port of the same name.
-    #[serde(
-        default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "crate::strict::port_map"
-    )]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ports: BTreeMap<String, u32>,
     /// Labels of the endpoint, matched by workload selectors (a Kubernetes Service's selector
     /// picks WorkloadEntries whose labels match it).
@@ -47,6 +46,50 @@ pub struct WorkloadEntrySpec {
     /// mTLS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_account: Option<String>,
+}
+
+/// What [`WorkloadEntrySpec`] reads from: the same fields, with `ports` kept as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WorkloadEntrySpecRepr {
+    #[serde(default)]
+    address: Option<String>,
+    #[serde(default, deserialize_with = "crate::strict::opt_port_map")]
+    ports: Option<BTreeMap<String, u32>>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    network: Option<String>,
+    #[serde(default)]
+    locality: Option<String>,
+    #[serde(default, deserialize_with = "crate::strict::opt_number")]
+    weight: Option<u32>,
+    #[serde(default)]
+    service_account: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for WorkloadEntrySpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let r = WorkloadEntrySpecRepr::deserialize(d)?;
+        if let (Some(address), Some(ports)) = (&r.address, &r.ports)
+            && address.starts_with("unix://")
+            && ports.is_empty()
+        {
+            return Err(serde::de::Error::custom(format!(
+                "`ports: {{}}` beside the unix:// address {address:?}: the API server refuses \
+                 ports on a unix:// endpoint even when empty; leave ports out"
+            )));
+        }
+        Ok(Self {
+            address: r.address,
+            ports: r.ports.unwrap_or_default(),
+            labels: r.labels,
+            network: r.network,
+            locality: r.locality,
+            weight: r.weight,
+            service_account: r.service_account,
+        })
+    }
 }
 
 impl crate::validate::Validate for WorkloadEntrySpec {
