@@ -620,74 +620,38 @@ pub(crate) fn validate_server_tls(tls: &ServerTlsSettings, path: &str, report: &
     if terminating && (credential || names) {
         return;
     }
-    // Certificate files given per certificate: each needs both files, and MUTUAL still needs
-    // the client CA bundle of the server.
-    if let Some(certificates) = certificates
-        && terminating
-    {
+    // Otherwise the files are named here: the certificate and key of each of tlsCertificates,
+    // or of the server itself; MUTUAL also needs the client CA bundle.
+    if terminating {
         let prefix = if mode == ServerTlsMode::Simple {
             "SIMPLE"
         } else {
             "MUTUAL"
         };
-        for (i, c) in certificates.iter().enumerate() {
-            let at = index(&join(path, "tlsCertificates"), i);
-            if !non_empty(&c.server_certificate) {
-                report.error(
-                    join(&at, "serverCertificate"),
-                    format!("{prefix} TLS needs a serverCertificate in each of tlsCertificates"),
-                );
-            }
-            if !non_empty(&c.private_key) {
-                report.error(
-                    join(&at, "privateKey"),
-                    format!("{prefix} TLS needs a privateKey in each of tlsCertificates"),
-                );
-            }
-        }
-        if mode != ServerTlsMode::Simple && !non_empty(&tls.ca_certificates) {
-            report.error(
-                join(path, "caCertificates"),
-                "MUTUAL TLS needs a client CA bundle in caCertificates (or a credentialName)",
-            );
-        }
-    } else {
-        let mut need = |field: &str, v: &Option<String>, msg: &str| {
+        let mut need = |at: &str, field: &str, v: &Option<String>, what: &str| {
             if !non_empty(v) {
-                report.error(join(path, field), msg.to_owned());
+                report.error(join(at, field), format!("{prefix} TLS needs {field}{what}"));
             }
         };
-        match mode {
-            ServerTlsMode::Simple => {
-                need(
-                    "serverCertificate",
-                    &tls.server_certificate,
-                    "SIMPLE TLS needs a serverCertificate (or a credentialName)",
-                );
-                need(
-                    "privateKey",
-                    &tls.private_key,
-                    "SIMPLE TLS needs a privateKey (or a credentialName)",
-                );
+        if let Some(certificates) = certificates {
+            for (i, c) in certificates.iter().enumerate() {
+                let at = index(&join(path, "tlsCertificates"), i);
+                let what = " in each of tlsCertificates";
+                need(&at, "serverCertificate", &c.server_certificate, what);
+                need(&at, "privateKey", &c.private_key, what);
             }
-            ServerTlsMode::Mutual | ServerTlsMode::OptionalMutual => {
-                need(
-                    "serverCertificate",
-                    &tls.server_certificate,
-                    "MUTUAL TLS needs a serverCertificate (or a credentialName)",
-                );
-                need(
-                    "privateKey",
-                    &tls.private_key,
-                    "MUTUAL TLS needs a privateKey (or a credentialName)",
-                );
-                need(
-                    "caCertificates",
-                    &tls.ca_certificates,
-                    "MUTUAL TLS needs a client CA bundle in caCertificates (or a credentialName)",
-                );
-            }
-            _ => {}
+        } else {
+            let what = " (or a credentialName)";
+            need(path, "serverCertificate", &tls.server_certificate, what);
+            need(path, "privateKey", &tls.private_key, what);
+        }
+        if mode != ServerTlsMode::Simple {
+            need(
+                path,
+                "caCertificates",
+                &tls.ca_certificates,
+                " (the client CA bundle), or a credentialName",
+            );
         }
     }
     if non_empty(&tls.ca_crl) {
