@@ -199,14 +199,35 @@ pub(crate) fn validate_labels(labels: &BTreeMap<String, String>, path: &str, rep
 
 /// Istio's `validateWorkloadSelector` (`matchLabels` flavour) and `ValidateAlphaWorkloadSelector`
 /// (`labels` flavour): no empty keys, no `*` in keys or values; a selector without labels is a
-/// warning, with `empty_warning` as the message.
+/// warning, with `empty_warning` as the message. `path` is the labels map's own path.
+///
+/// Also the CRD's limits, the same on every selector: values of at most 63 characters (the
+/// API server counts characters, not bytes), and at most `max_labels` labels (4096 for
+/// `matchLabels`, 256 for `labels`). Istio's webhook leaves both to the API server.
 pub(crate) fn validate_selector_labels(
     labels: &BTreeMap<String, String>,
     path: &str,
     empty_warning: &str,
+    max_labels: usize,
     report: &mut Report,
 ) {
+    if labels.len() > max_labels {
+        report.error(
+            path,
+            format!(
+                "at most {max_labels} labels are allowed (there are {})",
+                labels.len()
+            ),
+        );
+    }
     for (k, v) in labels {
+        let chars = v.chars().count();
+        if chars > 63 {
+            report.error(
+                key(path, k),
+                format!("label value {v:?} is {chars} characters long: at most 63 are allowed"),
+            );
+        }
         if k.is_empty() {
             report.error(
                 key(path, k),

@@ -583,12 +583,28 @@ fn cases() -> Vec<(&'static str, String, Verdict)> {
         (
             "dr selector without labels",
             dr_spec("host: a\nworkloadSelector: {}"),
-            Warning("spec.workloadSelector"),
+            Warning("spec.workloadSelector.matchLabels"),
         ),
         (
             "dr selector wildcard",
             dr_spec("host: a\nworkloadSelector:\n  matchLabels:\n    app: '*'"),
-            Error("spec.workloadSelector[app]", "wildcard"),
+            Error("spec.workloadSelector.matchLabels[app]", "wildcard"),
+        ),
+        // CRD: matchLabels values have at most 63 characters (counted as characters: 40
+        // two-byte letters are 80 bytes and fine); found by the schema fuzz target.
+        (
+            "dr selector value of 64 characters",
+            dr_spec(
+                "host: a\nworkloadSelector:\n  matchLabels:\n    app: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            ),
+            Error("spec.workloadSelector.matchLabels[app]", "64 characters"),
+        ),
+        (
+            "dr selector value of 40 two-byte characters",
+            dr_spec(
+                "host: a\nworkloadSelector:\n  matchLabels:\n    app: \u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}",
+            ),
+            Valid,
         ),
         // ---------- ServiceEntry ----------
         // ValidateServiceEntry STATIC -> validateWorkloadEntry(..., allowFQDN=false).
@@ -820,7 +836,15 @@ fn cases() -> Vec<(&'static str, String, Verdict)> {
         (
             "se selector wildcard",
             se_res("STATIC", "workloadSelector:\n  labels:\n    app: '*'"),
-            Error("spec.workloadSelector[app]", "wildcard"),
+            Error("spec.workloadSelector.labels[app]", "wildcard"),
+        ),
+        (
+            "se selector value of 64 characters",
+            se_res(
+                "STATIC",
+                "workloadSelector:\n  labels:\n    app: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            ),
+            Error("spec.workloadSelector.labels[app]", "64 characters"),
         ),
         // validateExportTo(isServiceEntry=true)
         (

@@ -928,11 +928,12 @@ impl Validate for DestinationRuleSpec {
             report,
         );
         if let Some(sel) = &self.workload_selector {
-            // validateWorkloadSelector; the CRD's CEL rules say the same for keys.
+            // validateWorkloadSelector, and the CRD's limits on matchLabels.
             rules::validate_selector_labels(
                 &sel.match_labels,
-                &join(path, "workloadSelector"),
+                &join(&join(path, "workloadSelector"), "matchLabels"),
                 "workload selector specified without labels",
+                4096,
                 report,
             );
         }

@@ -628,22 +628,9 @@ impl crate::validate::Validate for EnvoyFilterSpec {
                     &s.labels,
                     &at,
                     "workload selector specified without labels: the EnvoyFilter applies to every proxy of its namespace",
+                    256,
                     report,
                 );
-                for (k, v) in &s.labels {
-                    if v.len() > 63 {
-                        report.error(
-                            crate::validate::key(&at, k),
-                            format!(
-                                "label value is {} characters long: at most 63 are allowed",
-                                v.len()
-                            ),
-                        );
-                    }
-                }
-                if s.labels.len() > 256 {
-                    report.error(at, "at most 256 labels are allowed");
-                }
             }
             Some(EnvoyFilterTarget::TargetRefs(refs)) => {
                 crate::security::checks::policy_target_refs(

@@ -234,8 +234,9 @@ impl Validate for ServiceEntrySpec {
         if let Some(sel) = self.workload_selector() {
             rules::validate_selector_labels(
                 &sel.labels,
-                &join(path, "workloadSelector"),
+                &join(&join(path, "workloadSelector"), "labels"),
                 "service entry: workload selector specified without labels, will be applied to all services in namespace",
+                256,
                 report,
             );
         }

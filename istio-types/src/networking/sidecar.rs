@@ -380,26 +380,11 @@ impl Validate for SidecarSpec {
     )]
     fn validate_at(&self, path: &str, report: &mut Report) {
         if let Some(sel) = &self.workload_selector {
-            let lp = join(&join(path, "workloadSelector"), "labels");
-            // The CRD: at most 256 labels, values at most 63 characters.
-            if sel.labels.len() > 256 {
-                report.error(
-                    lp.clone(),
-                    format!("at most 256 labels (there are {})", sel.labels.len()),
-                );
-            }
-            for (k, v) in &sel.labels {
-                if v.len() > 63 {
-                    report.error(
-                        crate::validate::key(&lp, k),
-                        format!("label value {v:?} is longer than 63 characters"),
-                    );
-                }
-            }
             rules::validate_selector_labels(
                 &sel.labels,
-                &lp,
+                &join(&join(path, "workloadSelector"), "labels"),
                 "workload selector without labels: this Sidecar applies to every workload in the namespace",
+                256,
                 report,
             );
         }

@@ -3,7 +3,7 @@
 
 use crate::common::{PolicyTargetReference, WorkloadSelector};
 use crate::rules;
-use crate::validate::{Report, index, join, key};
+use crate::validate::{Report, index, join};
 
 use super::PolicyTarget;
 
@@ -212,27 +212,13 @@ pub(crate) fn is_header_name(name: &str) -> bool {
 /// Istio's `validateWorkloadSelector` plus the CRD's rules on `matchLabels` (values at most 63
 /// characters, at most 4096 labels).
 pub(crate) fn workload_selector(selector: &WorkloadSelector, path: &str, report: &mut Report) {
-    let labels_path = join(path, "matchLabels");
     rules::validate_selector_labels(
         &selector.match_labels,
-        &labels_path,
+        &join(path, "matchLabels"),
         "workload selector specified without labels",
+        4096,
         report,
     );
-    for (k, v) in &selector.match_labels {
-        if v.len() > 63 {
-            report.error(
-                key(&labels_path, k),
-                format!(
-                    "label value is {} characters long: at most 63 are allowed",
-                    v.len()
-                ),
-            );
-        }
-    }
-    if selector.match_labels.len() > 4096 {
-        report.error(labels_path, "at most 4096 labels are allowed");
-    }
 }
 
 /// The target checks every security kind shares: Istio's `validateWorkloadSelector`,
