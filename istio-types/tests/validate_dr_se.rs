@@ -777,6 +777,32 @@ fn cases() -> Vec<(&'static str, String, Verdict)> {
             ),
             Error("spec.endpoints", "empty list"),
         ),
+        // CRD: an endpoint's port names and numbers, whatever the resolution (DYNAMIC_DNS
+        // has no webhook rules); found by the schema fuzz target.
+        (
+            "se dynamic dns endpoint port name",
+            se_res(
+                "DYNAMIC_DNS",
+                "endpoints:\n- address: 10.0.0.1\n  ports:\n    Bad_Name: 9080",
+            ),
+            Error("spec.endpoints[0].ports[Bad_Name]", "port name"),
+        ),
+        (
+            "se dynamic dns endpoint port number",
+            se_res(
+                "DYNAMIC_DNS",
+                "endpoints:\n- address: 10.0.0.1\n  ports:\n    http: 70000",
+            ),
+            Error("spec.endpoints[0].ports[http]", "70000"),
+        ),
+        (
+            "se dynamic dns endpoint",
+            se_res(
+                "DYNAMIC_DNS",
+                "endpoints:\n- address: 10.0.0.1\n  ports:\n    http: 9080",
+            ),
+            Valid,
+        ),
         (
             "se none with workload selector",
             se_res("NONE", "workloadSelector:\n  labels:\n    app: vm"),

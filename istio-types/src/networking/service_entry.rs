@@ -420,8 +420,21 @@ impl Validate for ServiceEntrySpec {
                     );
                 }
             }
-            // Not in the Istio 1.30 webhook we ported from: no extra rules.
-            Resolution::DynamicDns => {}
+            // Not in the Istio 1.30 webhook we ported from: no webhook rules, but the API
+            // server's rules on every endpoint still apply (port names and numbers, lengths,
+            // unix:// addresses).
+            Resolution::DynamicDns => {
+                for (i, e) in endpoints.iter().enumerate() {
+                    let at = index(&endpoints_at, i);
+                    crate::networking::workload_entry::validate_endpoint_ports(
+                        e,
+                        None,
+                        &join(&at, "ports"),
+                        report,
+                    );
+                    crate::networking::workload_entry::validate_crd_limits(e, &at, report);
+                }
+            }
         }
         if resolution != Resolution::None && self.hosts.len() > 1 {
             for (i, p) in self.ports.iter().enumerate() {
