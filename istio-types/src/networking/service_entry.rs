@@ -402,13 +402,12 @@ impl Validate for ServiceEntrySpec {
                         );
                     }
                     rules::validate_labels(&e.labels, &join(&at, "labels"), report);
-                    crate::networking::workload_entry::validate_endpoint_ports(
+                    crate::networking::workload_entry::validate_endpoint_api_rules(
                         e,
                         Some(&names),
-                        &join(&at, "ports"),
+                        &at,
                         report,
                     );
-                    crate::networking::workload_entry::validate_crd_limits(e, &at, report);
                 }
                 if !self.addresses.is_empty()
                     && self.hosts.len() > 1
@@ -425,14 +424,12 @@ impl Validate for ServiceEntrySpec {
             // unix:// addresses).
             Resolution::DynamicDns => {
                 for (i, e) in endpoints.iter().enumerate() {
-                    let at = index(&endpoints_at, i);
-                    crate::networking::workload_entry::validate_endpoint_ports(
+                    crate::networking::workload_entry::validate_endpoint_api_rules(
                         e,
                         None,
-                        &join(&at, "ports"),
+                        &index(&endpoints_at, i),
                         report,
                     );
-                    crate::networking::workload_entry::validate_crd_limits(e, &at, report);
                 }
             }
         }

@@ -36,11 +36,7 @@ pub struct WorkloadEntrySpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
     /// Load-balancing weight; endpoints with higher weights get proportionally more traffic.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::strict::opt_number"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<u32>,
     /// The service account of the workload's sidecar, if it has one; its identity is used for
     /// mTLS.
@@ -200,6 +196,24 @@ pub(crate) fn validate_endpoint_ports(
             report.error(key(path, name), m);
         }
     }
+}
+
+/// The API server's rules on an endpoint that Istio's webhook may leave out: its ports' names
+/// and numbers (and, given the service's port names, that each is one of them) and
+/// [`validate_crd_limits`].
+pub(crate) fn validate_endpoint_api_rules(
+    we: &WorkloadEntrySpec,
+    service_ports: Option<&[&str]>,
+    path: &str,
+    report: &mut crate::validate::Report,
+) {
+    validate_endpoint_ports(
+        we,
+        service_ports,
+        &crate::validate::join(path, "ports"),
+        report,
+    );
+    validate_crd_limits(we, path, report);
 }
 
 /// What the API server checks of a WorkloadEntry spec or ServiceEntry endpoint: lengths and

@@ -245,7 +245,14 @@ impl Validate for WorkloadGroupSpec {
         // ValidateWorkloadGroup: the template is not checked like a WorkloadEntry (its address
         // is filled in later), but the API server's rules on it still apply.
         let template = join(path, "template");
-        crate::networking::workload_entry::validate_crd_limits(&self.template, &template, report);
+        // The CRD's rules on the template (Istio's webhook leaves them to the API server):
+        // port names are Istio DNS-1123 labels (either case), numbers 1..65535, lengths.
+        crate::networking::workload_entry::validate_endpoint_api_rules(
+            &self.template,
+            None,
+            &template,
+            report,
+        );
         if self
             .template
             .address
@@ -258,15 +265,6 @@ impl Validate for WorkloadGroupSpec {
                 "a unix:// address cannot have ports",
             );
         }
-        // The CRD's CEL rules on the template's ports (Istio's webhook leaves them to the API
-        // server): names are Istio DNS-1123 labels (either case), numbers 1..65535, which is
-        // what a WorkloadEntry's ports are held to.
-        crate::networking::workload_entry::validate_endpoint_ports(
-            &self.template,
-            None,
-            &join(&template, "ports"),
-            report,
-        );
         if let Some(m) = &self.metadata {
             rules::validate_labels(&m.labels, &join(&join(path, "metadata"), "labels"), report);
         }
