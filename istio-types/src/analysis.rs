@@ -114,46 +114,7 @@ impl fmt::Display for Code {
     }
 }
 
-/// An Istio release, `MAJOR.MINOR`, for the analyzers whose answer depends on it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct IstioRelease {
-    major: u32,
-    minor: u32,
-}
-
-impl IstioRelease {
-    /// The release `major.minor`.
-    pub const fn new(major: u32, minor: u32) -> Self {
-        Self { major, minor }
-    }
-
-    /// Whether this release is `major.minor` or newer.
-    pub fn at_least(self, major: u32, minor: u32) -> bool {
-        self >= Self::new(major, minor)
-    }
-}
-
-impl fmt::Display for IstioRelease {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.major, self.minor)
-    }
-}
-
-impl std::str::FromStr for IstioRelease {
-    type Err = String;
-
-    /// Parses `"1.5"` (a patch, `"1.5.10"`, is accepted and dropped).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let mut parts = s.split('.');
-        let num = |p: Option<&str>| p.and_then(|p| p.parse::<u32>().ok());
-        match (num(parts.next()), num(parts.next())) {
-            (Some(major), Some(minor)) if parts.clone().count() <= 1 => Ok(Self::new(major, minor)),
-            _ => Err(format!(
-                "{s:?} is not an Istio release: write MAJOR.MINOR, e.g. \"1.5\""
-            )),
-        }
-    }
-}
+pub use crate::release::IstioRelease;
 
 /// A port of a [`KnownService`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

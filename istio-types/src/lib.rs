@@ -66,6 +66,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod primitives;
+pub mod release;
 
 #[cfg(feature = "resources")]
 pub mod analysis;
