@@ -303,8 +303,10 @@ fn outlier_detection_field_follows_the_release() {
         ("1.30", false),
     ] {
         let bundles = render(&at_version(APAN, version));
-        let IstioResource::DestinationRule(dr) = rendered(&bundles[0], "DestinationRule") else {
-            panic!()
+        let Some(Object::Istio(IstioResource::DestinationRule(dr))) =
+            bundles[0].get("DestinationRule", "default", "echo")
+        else {
+            panic!("{version}: no DestinationRule default/echo in tein")
         };
         let od = dr
             .spec
