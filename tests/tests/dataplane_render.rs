@@ -6,6 +6,8 @@
 //! over every supported release, asserting that the output changes exactly where the table's
 //! row does. Changing a row without its consumers fails the second kind.
 
+use std::fmt::Write as _;
+
 use fed_render::{Bundle, Object};
 use istio_types::IstioResource;
 use istio_types::dataplane::{ConsecutiveErrors, DataPlane, RemoteEndpoints, ThresholdPlacement};
@@ -44,10 +46,10 @@ fn apan_retry_remote(minor: u32) -> String {
 fn everything(bundles: &[Bundle]) -> String {
     let mut out = String::new();
     for b in bundles {
-        out.push_str(&format!("# cluster: {}\n", b.cluster));
+        let _ = writeln!(out, "# cluster: {}", b.cluster);
         out.push_str(&b.to_yaml_stream().expect("a rendered bundle serialises"));
         for f in &b.files {
-            out.push_str(&format!("# file: {}/{}\n{}", b.cluster, f.name, f.contents));
+            let _ = write!(out, "# file: {}/{}\n{}", b.cluster, f.name, f.contents);
         }
     }
     out
@@ -96,8 +98,7 @@ fn apan_with_retry_remote() {
     for minor in [18, 19] {
         insta::assert_snapshot!(
             format!("apan_retry_remote_istio_1_{minor}"),
-            fed_render::Bundle::to_yaml_stream(&render(&apan_retry_remote(minor))[0])
-                .expect("serialises")
+            Bundle::to_yaml_stream(&render(&apan_retry_remote(minor))[0]).expect("serialises")
         );
     }
 }
