@@ -363,3 +363,112 @@ fn retry_remote_is_refused_where_the_release_cannot_retry_remotely() {
         "{text}"
     );
 }
+
+// --- explain ------------------------------------------------------------------------------
+
+fn explain(doc: &str) -> String {
+    let fed = fed_model::validate_yaml_str(doc, None, None)
+        .unwrap_or_else(|_| panic!("valid"))
+        .federation;
+    fed_render::explain::explain(&fed, "echo", &[])
+        .expect("echo exists")
+        .to_string()
+}
+
+#[test]
+fn explain_snapshots() {
+    for minor in [5, 9, 19, 30] {
+        insta::assert_snapshot!(
+            format!("explain_apan_istio_1_{minor}"),
+            explain(&at(APAN, minor))
+        );
+    }
+}
+
+/// Each sentence that depends on the release says what the table says for that release.
+#[test]
+fn explain_follows_the_table_on_every_release() {
+    for minor in releases() {
+        let dp = dataplane(minor);
+        let text = explain(&at(APAN, minor));
+        let has = |s: &str| text.contains(s);
+        // Claims that are wrong on every release are never made.
+        assert!(!has("while any is healthy"), "1.{minor}");
+        assert!(
+            !has("Envoy counts it against the endpoint it had picked"),
+            "1.{minor}"
+        );
+        // The client's own overflow.
+        match dp.threshold_placement() {
+            ThresholdPlacement::SidecarInbound => {
+                assert!(has("in the Sidecar default/echo-inbound"), "1.{minor}");
+                assert!(has("Clients have no limits of their own"), "1.{minor}");
+            }
+            _ => {
+                assert_eq!(
+                    has("counted against the endpoint it had picked"),
+                    dp.client_overflow_ejects(),
+                    "1.{minor}"
+                );
+                assert_eq!(
+                    has(&format!("it ejects nothing on Istio 1.{minor}")),
+                    !dp.client_overflow_ejects(),
+                    "1.{minor}"
+                );
+            }
+        }
+        // The server-side overflow ejects on every release: the seeds' 3 connections move
+        // traffic to gke.
+        assert!(
+            has("the pod is ejected: requests go to gke for 1m"),
+            "1.{minor}"
+        );
+        // What gke's gateway needs.
+        assert_eq!(
+            has("sni-dnat router mode"),
+            dp.needs_sni_dnat(),
+            "1.{minor}"
+        );
+        assert_eq!(
+            has("which Istio 1.") && has("default ingress gateway Service does not"),
+            !dp.default_gateway_exposes_15443.value,
+            "1.{minor}"
+        );
+        // Retries.
+        assert_eq!(
+            has("Istio's default retry policy retries 503"),
+            dp.default_retry.value.status_503 == istio_types::dataplane::DefaultRetry503::Retried,
+            "1.{minor}"
+        );
+        // Every cited source is one of the table's.
+        let sources: Vec<String> = dp.rows().iter().map(|r| r.source.to_owned()).collect();
+        let cited = text.split("Sources:\n").nth(1).unwrap_or_default();
+        for line in cited.lines() {
+            let source = line.trim_start().split_once("] ").map_or("", |(_, s)| s);
+            assert!(sources.iter().any(|s| s == source), "1.{minor}: {line}");
+        }
+        assert!(!cited.is_empty(), "1.{minor}: explain cites its sources");
+    }
+}
+
+#[test]
+fn explain_counts_the_overprovisioning_for_the_replicas() {
+    let doc = at(APAN, 30).replace("replicas: 1", "replicas: 4");
+    let dp = dataplane(30);
+    let text = explain(&doc);
+    let first = dp.ejections_before_spill(4).unwrap();
+    let loads = dp.priority_loads(&[(4 - first, 4), (1, 1)]);
+    assert!(
+        text.contains(&format!(
+            "With 4 pods, traffic moves only once {first} are ejected"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "{first} ejected: {}% stay, {}% go",
+            loads[0], loads[1]
+        )),
+        "{text}"
+    );
+}
