@@ -499,7 +499,7 @@ impl DataPlane {
             ),
             router_mode_defaults: fact(
                 router_mode_defaults(r),
-                "II 1.5 operator/data/profiles/default.yaml 148 and install/kubernetes/helm/istio/charts/gateways/values.yaml 127; II 1.8 manifests/profiles/default.yaml 54 (k8s.env, overrides values until istio/istio#28490 in 1.9); II 1.9.9 manifests/charts/gateways/istio-ingress/values.yaml 94",
+                "II 1.5 operator/data/profiles/default.yaml 148 and install/kubernetes/helm/istio/charts/gateways/values.yaml 127; II 1.8.0 manifests/charts/gateways/istio-ingress/values.yaml 102 (sni-dnat) and manifests/profiles/default.yaml 54 (standard, in k8s.env, which overrides values until istio/istio#28490 in 1.9); II 1.9.9 manifests/charts/gateways/istio-ingress/values.yaml 94",
             ),
             default_gateway_exposes_15443: fact(
                 !r.at_least(1, 10),
@@ -718,7 +718,8 @@ const fn router_mode_defaults(r: IstioRelease) -> Option<RouterModeDefaults> {
     } else if r.at_least(1, 9) {
         (RouterMode::Standard, RouterMode::Standard, false)
     } else if r.at_least(1, 8) {
-        (RouterMode::Standard, RouterMode::Standard, true)
+        // The 1.8 chart still sets sni-dnat; the istioctl profile overrides it with standard.
+        (RouterMode::Standard, RouterMode::SniDnat, true)
     } else if r.at_least(1, 6) {
         (RouterMode::SniDnat, RouterMode::SniDnat, false)
     } else {
