@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use istio_types::dataplane::DataPlane;
+use istio_types::dataplane::DefaultRetry503::{ExcludedByDefault, NotRetried, Retried};
 use istio_types::release::IstioRelease;
 
 fn releases() -> impl Iterator<Item = IstioRelease> {
@@ -40,7 +41,6 @@ fn the_boundaries_of_dataplane_md() {
         assert_eq!(at(minor).client_overflow_ejects(), counted, "1.{minor}");
     }
     // Section 4: 503 in the default retry policy up to 1.23.
-    use istio_types::dataplane::DefaultRetry503::{ExcludedByDefault, NotRetried, Retried};
     for (minor, want) in [
         (23, Retried),
         (24, ExcludedByDefault),

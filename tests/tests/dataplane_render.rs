@@ -399,23 +399,20 @@ fn explain_follows_the_table_on_every_release() {
             "1.{minor}"
         );
         // The client's own overflow.
-        match dp.threshold_placement() {
-            ThresholdPlacement::SidecarInbound => {
-                assert!(has("in the Sidecar default/echo-inbound"), "1.{minor}");
-                assert!(has("Clients have no limits of their own"), "1.{minor}");
-            }
-            _ => {
-                assert_eq!(
-                    has("counted against the endpoint it had picked"),
-                    dp.client_overflow_ejects(),
-                    "1.{minor}"
-                );
-                assert_eq!(
-                    has(&format!("it ejects nothing on Istio 1.{minor}")),
-                    !dp.client_overflow_ejects(),
-                    "1.{minor}"
-                );
-            }
+        if dp.threshold_placement() == ThresholdPlacement::SidecarInbound {
+            assert!(has("in the Sidecar default/echo-inbound"), "1.{minor}");
+            assert!(has("Clients have no limits of their own"), "1.{minor}");
+        } else {
+            assert_eq!(
+                has("counted against the endpoint it had picked"),
+                dp.client_overflow_ejects(),
+                "1.{minor}"
+            );
+            assert_eq!(
+                has(&format!("it ejects nothing on Istio 1.{minor}")),
+                !dp.client_overflow_ejects(),
+                "1.{minor}"
+            );
         }
         // The server-side overflow ejects on every release: the seeds' 3 connections move
         // traffic to gke.
