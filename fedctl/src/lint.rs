@@ -23,8 +23,10 @@ use crate::exit;
 /// outlier detection, a maxEjectionPercent that cannot eject the local endpoints, ignored or
 /// masked error counters, endpoint port names the service does not have, ServiceEntry
 /// endpoints Istio will not merge, DestinationRules for unknown hosts or for one host twice,
-/// VirtualService subsets no DestinationRule defines. Give `--istio 1.5` (the target release)
-/// for the checks that depend on it.
+/// VirtualService subsets no DestinationRule defines (an error when the host's DestinationRule is
+/// among the files and lacks the subset, a warning when none is). The webhook rules follow the
+/// newest Istio release fedctl knows; give `--istio 1.5` (the target release) for that release's
+/// verdict where the rules changed between releases, and for the analyzers that depend on it.
 ///
 /// Output: one `file:line: error|warning: Kind ns/name: path: message` line per finding
 /// (`warning[code]:` for the analyzers' findings), or with `--output json` a JSON array of
@@ -38,8 +40,9 @@ pub(crate) struct Args {
     /// `human` or `json`.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub(crate) output: OutputFormat,
-    /// The Istio release the resources are for, MAJOR.MINOR (e.g. 1.5): enables the analyzers
-    /// whose answer depends on it.
+    /// The Istio release the resources are for, MAJOR.MINOR (e.g. 1.5): its admission rules
+    /// apply (the newest release known when absent), and the analyzers whose answer depends on
+    /// it run.
     #[arg(long, value_name = "VERSION")]
     pub(crate) istio: Option<IstioRelease>,
 }
@@ -79,7 +82,14 @@ pub(crate) fn run(args: &Args) -> u8 {
             Ok(input) => input,
             Err(code) => return code,
         };
-        resources += lint_text(&input.text, input.shown, &mut diagnostics, &mut set);
+        let release = args.istio.unwrap_or(IstioRelease::NEWEST_KNOWN);
+        resources += lint_text(
+            &input.text,
+            input.shown,
+            release,
+            &mut diagnostics,
+            &mut set,
+        );
         set.files.push((input.shown.to_path_buf(), input.text));
     }
     analyze(&set, args.istio, &mut diagnostics);
@@ -116,10 +126,17 @@ enum Outcome {
     Istio(Read, Vec<Diagnostic>),
 }
 
-/// Lints one file's text into `out`; returns how many Istio resources it held. Documents are
-/// read, validated and located in parallel ([`read_stream_map`]). The caller adds the file to
-/// `set.files` afterwards, at the index it has now.
-fn lint_text(text: &str, file: &Path, out: &mut Vec<Diagnostic>, set: &mut Set) -> usize {
+/// Lints one file's text into `out` with the admission rules of `release`; returns how many
+/// Istio resources it held. Documents are read, validated and located in parallel
+/// ([`read_stream_map`]). The caller adds the file to `set.files` afterwards, at the index it
+/// has now.
+fn lint_text(
+    text: &str,
+    file: &Path,
+    release: IstioRelease,
+    out: &mut Vec<Diagnostic>,
+    set: &mut Set,
+) -> usize {
     let file_index = set.files.len();
     let outcomes = read_stream_map(text, Some(file), |raw, doc| match doc.result {
         Err(e) => Outcome::Unreadable(Diagnostic {
@@ -147,7 +164,7 @@ fn lint_text(text: &str, file: &Path, out: &mut Vec<Diagnostic>, set: &mut Set) 
             Outcome::Other(format!("{kind} ({api_version})"), service)
         }
         Ok(Document::Istio(r)) => {
-            let report = r.validate();
+            let report = r.validate_for(release);
             // Lines only on the path of findings: most documents have none.
             let paths: Vec<&str> = report.findings.iter().map(|f| f.path.as_str()).collect();
             let lines = lines_of(raw.text, &paths);

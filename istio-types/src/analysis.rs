@@ -28,7 +28,7 @@
 //! | `endpoint-port-name-unknown` | warning | a WorkloadEntry selected by a Kubernetes Service maps a port name the Service does not have: Istio maps endpoint ports by the Service's port names, so the mapping is ignored and traffic goes to the Service's target port on the entry's address instead (a ServiceEntry endpoint with an unknown port name is already an admission error) | use the Service's port names as keys |
 //! | `service-entry-not-merged` | warning | a ServiceEntry with static endpoints for the host of a Kubernetes Service: Istio 1.5-1.6 merges such endpoints into the Service only when namespace and port names match; from 1.7 it never does (from 1.11 the Service wins and the entry only decorates it), so the endpoints receive no traffic | put the entry in the Service's namespace with its port names (<= 1.6), or use WorkloadEntries the Service selects (>= 1.7) |
 //! | `destination-rule-host-unknown` | warning | no Service or ServiceEntry in the set defines the DestinationRule's host: Istio builds no cluster for an unknown host, so the rule does nothing | fix the host (short names resolve in the rule's namespace) or add the ServiceEntry |
-//! | `subset-not-defined` | error | a VirtualService routes to a subset no DestinationRule for that host defines: the route points at a cluster Envoy does not have and every request on it gets a 503 (`NC`, no cluster) | define the subset in the host's DestinationRule, or fix the name |
+//! | `subset-not-defined` | error | a VirtualService routes to a subset no DestinationRule for that host defines (a warning when no DestinationRule for the host is among the resources given: they cannot prove the subset missing): the route points at a cluster Envoy does not have and every request on it gets a 503 (`NC`, no cluster) | define the subset in the host's DestinationRule, or fix the name; lint the host's DestinationRule with the VirtualService |
 //! | `duplicate-destination-rule` | warning | two DestinationRules for the same host in the same namespace (and the same workload selector): Istio merges them silently: subsets are combined, but only the first rule's (the oldest's) traffic policy is used (pilot `mergeDestinationRule`) | keep one rule per host |
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -99,7 +99,9 @@ impl Code {
         }
     }
 
-    /// How bad a finding of this code is.
+    /// How bad a finding of this code usually is. A finding about an object the files do not
+    /// hold (a VirtualService subset with no DestinationRule for its host among them) is a
+    /// warning whatever its code: the files do not prove the object is missing.
     pub const fn severity(self) -> Severity {
         match self {
             Code::SubsetNotDefined => Severity::Error,
@@ -493,10 +495,23 @@ struct Findings(Vec<AnalysisFinding>);
 
 impl Findings {
     fn push(&mut self, set: &Set<'_>, i: usize, code: Code, path: String, message: String) {
+        self.push_as(set, i, code, code.severity(), path, message);
+    }
+
+    /// A finding whose severity is not its code's usual one.
+    fn push_as(
+        &mut self,
+        set: &Set<'_>,
+        i: usize,
+        code: Code,
+        severity: Severity,
+        path: String,
+        message: String,
+    ) {
         let r = set.resources[i];
         self.0.push(AnalysisFinding {
             code,
-            severity: code.severity(),
+            severity,
             resource: i,
             kind: r.kind(),
             namespace: r.metadata().namespace.clone(),
@@ -762,7 +777,7 @@ fn destination_rule_host(set: &Set<'_>, i: usize, dr: &DestinationRule, out: &mu
             Code::DestinationRuleHostUnknown,
             "spec.host".to_owned(),
             format!(
-                "no Service or ServiceEntry in the set defines host {raw:?}{resolved}: Istio builds no \
+                "no Service or ServiceEntry among the files given defines host {raw:?}{resolved}: Istio builds no \
                  cluster for a host it does not know, so this rule does nothing. Fix the host (a FQDN \
                  such as <name>.<namespace>.svc.{}) or add the ServiceEntry that defines it",
                 set.ctx.cluster_domain
@@ -930,9 +945,25 @@ fn virtual_service(set: &Set<'_>, i: usize, vs: &VirtualService, out: &mut Findi
             .iter()
             .flat_map(|dr| dr.spec.subsets.iter().map(|s| s.name.as_str()))
             .collect();
-        let defined = if rules.is_empty() {
-            format!("no DestinationRule in the set is for {host}")
-        } else if known.is_empty() {
+        // An error only when the files prove it: a rule for the host is among them and lacks
+        // the subset. With none, the rule may well be elsewhere (the cluster, another file).
+        if rules.is_empty() {
+            out.push_as(
+                set,
+                i,
+                Code::SubsetNotDefined,
+                Severity::Warning,
+                join(&path, "subset"),
+                format!(
+                    "subset {subset:?} of {host}: a DestinationRule for {host} is not among the files given, so \
+                     whether it defines the subset cannot be checked. Without one that does, every request \
+                     on this route gets a 503 (NC, no cluster): lint the host's DestinationRule together \
+                     with this VirtualService"
+                ),
+            );
+            continue;
+        }
+        let defined = if known.is_empty() {
             format!("the DestinationRules for {host} define no subsets")
         } else {
             format!(

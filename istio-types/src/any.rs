@@ -75,9 +75,15 @@ macro_rules! istio_resources {
                 None
             }
 
-            /// Checks the object the way Istio's admission webhook does.
+            /// Checks the object the way the admission webhook of the newest release this
+            /// crate knows does.
             pub fn validate(&self) -> crate::validate::Report {
-                match self { $(Self::$Kind(o) => crate::validate::Validate::validate(&**o)),+ }
+                self.validate_for(crate::release::IstioRelease::NEWEST_KNOWN)
+            }
+
+            /// Checks the object the way the admission webhook of Istio `release` does.
+            pub fn validate_for(&self, release: crate::release::IstioRelease) -> crate::validate::Report {
+                match self { $(Self::$Kind(o) => crate::validate::Validate::validate_for(&**o, release)),+ }
             }
 
             /// The function that reads a document of this group and kind, if it is one we model.

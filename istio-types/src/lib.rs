@@ -80,6 +80,8 @@ pub mod networking;
 #[cfg(feature = "resources")]
 mod par;
 #[cfg(feature = "resources")]
+mod re2;
+#[cfg(feature = "resources")]
 pub mod read;
 #[cfg(feature = "resources")]
 pub(crate) mod resource;

@@ -261,6 +261,7 @@ macro_rules! istio_object {
                 $crate::validate::metadata(&self.metadata, &meta_path, report);
                 $crate::validate::kind_name(<Self as $crate::IstioObject>::KIND, &self.metadata, &meta_path, report);
                 self.spec.validate_at(&$crate::validate::join(path, "spec"), report);
+                $crate::validate::object_rules(&self.metadata, &self.spec, path, report);
             }
         }
 

@@ -5,8 +5,15 @@
 //! Istio's webhook keeps them: an *error* is a document Istio rejects, a *warning* one it
 //! accepts but that will not do what it says (a deprecated field it ignores, failover without
 //! outlier detection).
+//!
+//! Some rules changed between Istio releases (a field accepted from 1.25, a key from 1.30). A
+//! report is made for one release ([`Report::for_release`], [`Validate::validate_for`]); the
+//! rules that depend on it read [`Report::release`]. [`Validate::validate`] checks against
+//! [`IstioRelease::NEWEST_KNOWN`].
 
 use std::fmt;
+
+use crate::release::IstioRelease;
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -50,17 +57,38 @@ impl fmt::Display for Finding {
     }
 }
 
-/// Every finding of one check, in the order they were found.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Every finding of one check, in the order they were found, for one Istio release.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
     /// The findings.
     pub findings: Vec<Finding>,
+    /// The release whose rules apply.
+    release: IstioRelease,
+}
+
+impl Default for Report {
+    fn default() -> Self {
+        Self::for_release(IstioRelease::NEWEST_KNOWN)
+    }
 }
 
 impl Report {
-    /// An empty report.
+    /// An empty report for the newest release this crate knows.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty report for the rules of Istio `release`.
+    pub const fn for_release(release: IstioRelease) -> Self {
+        Self {
+            findings: Vec::new(),
+            release,
+        }
+    }
+
+    /// The release whose rules apply: what the rules that changed between releases read.
+    pub const fn release(&self) -> IstioRelease {
+        self.release
     }
 
     /// Records an error at `path`.
@@ -111,9 +139,16 @@ pub trait Validate {
     /// Checks `self`, found at field path `path` (e.g. `spec.trafficPolicy`), into `report`.
     fn validate_at(&self, path: &str, report: &mut Report);
 
-    /// Checks `self` as a whole object (or at the root) and returns what was found.
+    /// Checks `self` as a whole object (or at the root) with the rules of the newest release
+    /// this crate knows ([`IstioRelease::NEWEST_KNOWN`]) and returns what was found.
     fn validate(&self) -> Report {
-        let mut report = Report::new();
+        self.validate_for(IstioRelease::NEWEST_KNOWN)
+    }
+
+    /// Checks `self` as a whole object with the rules of Istio `release`: where the webhook's
+    /// verdict changed between releases, the one `release` gives.
+    fn validate_for(&self, release: IstioRelease) -> Report {
+        let mut report = Report::for_release(release);
         self.validate_at("", &mut report);
         report
     }
@@ -225,6 +260,19 @@ pub(crate) fn kind_name(
             join(path, "name"),
             format!("invalid gateway name {name:?}: a Gateway's name must be a DNS-1123 label (at most 63 lower-case letters, digits and '-', no dots)"),
         );
+    }
+}
+
+/// The few webhook rules that read both an object's metadata and its spec; `spec` is any kind's
+/// spec, and only the kinds with such a rule are looked at.
+pub(crate) fn object_rules(
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    spec: &dyn std::any::Any,
+    path: &str,
+    report: &mut Report,
+) {
+    if let Some(se) = spec.downcast_ref::<crate::networking::ServiceEntrySpec>() {
+        crate::networking::service_entry::dynamic_dns_waypoint(se, meta, path, report);
     }
 }
 

@@ -441,8 +441,17 @@ spec:
         "{}",
         found[0].message
     );
+    // Without a DestinationRule for the host among the resources, nothing proves the subset
+    // missing: a warning that says so.
     let no_rule = run(vs, &at(1, 30));
-    assert!(no_rule[0].message.contains("no DestinationRule in the set"));
+    assert_eq!(no_rule.len(), 1, "{no_rule:?}");
+    assert_eq!(no_rule[0].code, Code::SubsetNotDefined);
+    assert_eq!(no_rule[0].severity, Severity::Warning);
+    assert!(
+        no_rule[0].message.contains("not among the files given"),
+        "{}",
+        no_rule[0].message
+    );
 
     let fixed = dr.replace("name: v1", "name: v2");
     assert_eq!(codes(&run(&format!("{vs}---\n{fixed}"), &at(1, 30))), []);

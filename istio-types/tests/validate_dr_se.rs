@@ -778,7 +778,7 @@ fn cases() -> Vec<(&'static str, String, Verdict)> {
             Error("spec.endpoints", "empty list"),
         ),
         // CRD: an endpoint's port names and numbers, whatever the resolution (DYNAMIC_DNS
-        // has no webhook rules); found by the schema fuzz target.
+        // refuses endpoints too, from Istio 1.28); found by the schema fuzz target.
         (
             "se dynamic dns endpoint port name",
             se_res(
@@ -795,13 +795,14 @@ fn cases() -> Vec<(&'static str, String, Verdict)> {
             ),
             Error("spec.endpoints[0].ports[http]", "70000"),
         ),
+        // ValidateServiceEntry (1.28+): DYNAMIC_DNS takes no endpoints.
         (
             "se dynamic dns endpoint",
             se_res(
                 "DYNAMIC_DNS",
                 "endpoints:\n- address: 10.0.0.1\n  ports:\n    http: 9080",
             ),
-            Valid,
+            Error("spec.endpoints", "endpoints cannot be set"),
         ),
         (
             "se none with workload selector",

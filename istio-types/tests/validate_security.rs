@@ -97,8 +97,9 @@ const CASES: &[Case] = &[
     // ValidateAuthorizationPolicy (+ CRD CEL): serviceAccounts with namespaces.
     case("ap serviceAccounts with namespaces", AP, "rules:\n- from: [{source: {serviceAccounts: [ns/sa], namespaces: [ns]}}]\n", Error("spec.rules[0].from[0].source")),
     case("ap serviceAccounts valid", AP, "rules:\n- from: [{source: {serviceAccounts: [ns/sa], notServiceAccounts: [ns/other]}}]\n", Valid),
-    // CheckServiceAccount: the form <namespace>/<name>.
-    case("ap serviceAccount without namespace", AP, "rules:\n- from: [{source: {serviceAccounts: [sa]}}]\n", Error("spec.rules[0].from[0].source.serviceAccounts[0]")),
+    // CheckServiceAccount: <name> or <namespace>/<name> (istio/istio#54745), neither part empty.
+    case("ap serviceAccount without namespace", AP, "rules:\n- from: [{source: {serviceAccounts: [sa]}}]\n", Valid),
+    case("ap serviceAccount empty name", AP, "rules:\n- from: [{source: {serviceAccounts: [ns/]}}]\n", Error("spec.rules[0].from[0].source.serviceAccounts[0]")),
     // ValidateIPs: a bad CIDR.
     case("ap bad cidr", AP, "rules:\n- from: [{source: {ipBlocks: [10.0.0.0/33]}}]\n", Error("spec.rules[0].from[0].source.ipBlocks[0]")),
     // ValidateIPs: a bad IP in remoteIpBlocks.

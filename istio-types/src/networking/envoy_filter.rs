@@ -680,6 +680,24 @@ impl crate::validate::Validate for EnvoyConfigObjectPatch {
             }
         }
 
+        // Istio 1.29 added context WAYPOINT and skips every webhook check of such a patch
+        // (`envoyfilter.go`: "TODO(zirain): Add validation for waypoint proxy"); before, the
+        // CRD has no such context and the API server refuses it.
+        if let Some(m) = &self.match_
+            && m.context == Some(PatchContext::Waypoint)
+        {
+            let release = report.release();
+            if !release.at_least(1, 29) {
+                report.error(
+                    join(&match_path, "context"),
+                    format!(
+                        "context WAYPOINT exists from Istio 1.29; Istio {release} does not have it"
+                    ),
+                );
+            }
+            return;
+        }
+
         let apply_to = match self.apply_to {
             None | Some(ApplyTo::Invalid) => {
                 report.error(join(path, "applyTo"), "applyTo is required");
@@ -714,92 +732,112 @@ impl crate::validate::Validate for EnvoyConfigObjectPatch {
             .and_then(|m| m.proxy.as_ref())
             .and_then(|p| p.proxy_version.as_deref())
             .filter(|v| !v.is_empty())
-            && let Err(e) = regex::Regex::new(version)
+            && let Err(e) = crate::re2::check(version)
         {
             report.error(
                 join(&join(&match_path, "proxy"), "proxyVersion"),
-                format!("invalid regular expression {version:?}: {e}"),
+                format!(
+                    "invalid regular expression {version:?} (Istio compiles it with Go's RE2): {e}"
+                ),
             );
             return;
         }
         let object = self.match_.as_ref().and_then(|m| m.object.as_ref());
-        match apply_to {
-            ApplyTo::Listener
-            | ApplyTo::FilterChain
-            | ApplyTo::NetworkFilter
-            | ApplyTo::HttpFilter => {
-                let Some(object) = object else { return };
-                let ObjectMatch::Listener(listener) = object else {
-                    report.error(
-                        &match_path,
-                        format!("applyTo {apply_to:?} (a listener object) needs a listener match"),
-                    );
-                    return;
-                };
-                let Some(filter) = listener
-                    .filter_chain
-                    .as_ref()
-                    .and_then(|fc| fc.filter.as_ref())
-                else {
-                    return;
-                };
-                let filter_path = join(
-                    &join(&join(&match_path, "listener"), "filterChain"),
-                    "filter",
-                );
-                if matches!(apply_to, ApplyTo::Listener | ApplyTo::FilterChain) {
-                    report.warning(
-                        &filter_path,
-                        format!("a filter match has no effect with applyTo {apply_to:?}"),
-                    );
-                }
-                let name = filter.name.as_deref().unwrap_or_default();
-                if name.is_empty() {
-                    report.error(join(&filter_path, "name"), "a filter match needs a name");
-                    return;
-                }
-                if let Some(sub) = &filter.sub_filter {
-                    let sub_path = join(&filter_path, "subFilter");
-                    if apply_to != ApplyTo::HttpFilter {
+        // Istio skips the check of the value after most mismatches of the match (`continue`).
+        let go_on = 'checks: {
+            match apply_to {
+                ApplyTo::Listener
+                | ApplyTo::FilterChain
+                | ApplyTo::NetworkFilter
+                | ApplyTo::HttpFilter => {
+                    let Some(object) = object else {
+                        break 'checks true;
+                    };
+                    let ObjectMatch::Listener(listener) = object else {
                         report.error(
-                            &sub_path,
-                            "a subFilter match can only be used with applyTo HTTP_FILTER",
+                            &match_path,
+                            format!(
+                                "applyTo {apply_to:?} (a listener object) needs a listener match"
+                            ),
                         );
-                        return;
+                        break 'checks false;
+                    };
+                    let Some(filter) = listener
+                        .filter_chain
+                        .as_ref()
+                        .and_then(|fc| fc.filter.as_ref())
+                    else {
+                        break 'checks true;
+                    };
+                    let filter_path = join(
+                        &join(&join(&match_path, "listener"), "filterChain"),
+                        "filter",
+                    );
+                    if matches!(apply_to, ApplyTo::Listener | ApplyTo::FilterChain) {
+                        report.warning(
+                            &filter_path,
+                            format!("a filter match has no effect with applyTo {apply_to:?}"),
+                        );
                     }
-                    if name != HTTP_CONNECTION_MANAGER && name != HTTP_CONNECTION_MANAGER_OLD {
-                        report.error(
+                    let name = filter.name.as_deref().unwrap_or_default();
+                    if name.is_empty() {
+                        report.error(join(&filter_path, "name"), "a filter match needs a name");
+                        break 'checks false;
+                    }
+                    if let Some(sub) = &filter.sub_filter {
+                        let sub_path = join(&filter_path, "subFilter");
+                        if apply_to != ApplyTo::HttpFilter {
+                            report.error(
+                                &sub_path,
+                                "a subFilter match can only be used with applyTo HTTP_FILTER",
+                            );
+                            break 'checks false;
+                        }
+                        if name != HTTP_CONNECTION_MANAGER && name != HTTP_CONNECTION_MANAGER_OLD {
+                            report.error(
                             &sub_path,
                             format!("a subFilter match needs the filter match to be {HTTP_CONNECTION_MANAGER}"),
                         );
-                        return;
+                            break 'checks false;
+                        }
+                        if sub.name.as_deref().is_none_or(str::is_empty) {
+                            report.error(join(&sub_path, "name"), "a subFilter match needs a name");
+                            break 'checks false;
+                        }
                     }
-                    if sub.name.as_deref().is_none_or(str::is_empty) {
-                        report.error(join(&sub_path, "name"), "a subFilter match needs a name");
-                        return;
-                    }
+                    deprecated_name(Some(name), &join(&filter_path, "name"), report);
+                    deprecated_name(
+                        filter.sub_filter.as_ref().and_then(|s| s.name.as_deref()),
+                        &join(&join(&filter_path, "subFilter"), "name"),
+                        report,
+                    );
                 }
-                deprecated_name(Some(name), &join(&filter_path, "name"), report);
-                deprecated_name(
-                    filter.sub_filter.as_ref().and_then(|s| s.name.as_deref()),
-                    &join(&join(&filter_path, "subFilter"), "name"),
-                    report,
-                );
-            }
-            ApplyTo::RouteConfiguration | ApplyTo::VirtualHost | ApplyTo::HttpRoute
-                if object.is_some_and(|o| !matches!(o, ObjectMatch::RouteConfiguration(_))) =>
-            {
-                report.error(
+                ApplyTo::RouteConfiguration | ApplyTo::VirtualHost | ApplyTo::HttpRoute
+                    if object.is_some_and(|o| !matches!(o, ObjectMatch::RouteConfiguration(_))) =>
+                {
+                    report.error(
                     &match_path,
                     format!(
                         "applyTo {apply_to:?} (an HTTP route object) needs a routeConfiguration match"
                     ),
                 );
+                }
+                ApplyTo::Cluster
+                    if object.is_some_and(|o| !matches!(o, ObjectMatch::Cluster(_))) =>
+                {
+                    report.error(&match_path, "applyTo CLUSTER needs a cluster match");
+                }
+                _ => {}
             }
-            ApplyTo::Cluster if object.is_some_and(|o| !matches!(o, ObjectMatch::Cluster(_))) => {
-                report.error(&match_path, "applyTo CLUSTER needs a cluster match");
-            }
-            _ => {}
+            true
+        };
+        if go_on && let Some(value) = &the_patch.value {
+            super::envoy_api::check_patch_value(
+                apply_to,
+                value,
+                &join(&join(path, "patch"), "value"),
+                report,
+            );
         }
     }
 }

@@ -426,9 +426,15 @@ pub(crate) fn is_http(p: ProtocolKind) -> bool {
 
 /// Istio's `ValidateNamespaceSlashWildcardHostname` (with `validateSidecarOrGatewayHostnamePart`):
 /// `namespace/dnsName` for Sidecar egress hosts; Gateway hosts may also omit the namespace or be
-/// an IP. The namespace is `*`, `.`, a DNS label, or (sidecars only) `~`; the name is an FQDN or
-/// `*`-prefixed wildcard, never a short name or partial wildcard.
-pub(crate) fn validate_namespace_slash_host(host: &str, is_gateway: bool) -> Vec<String> {
+/// an IP. The namespace is `*`, `.`, a DNS label, or (sidecars only) `~`. With `exclusions`
+/// (Sidecars from Istio 1.31, istio/istio#60581, `pkg/config/validation/agent/validation.go`)
+/// a sidecar namespace may also be any of those prefixed with `~`, which excludes it (`~ns/*`).
+/// The name is an FQDN or `*`-prefixed wildcard, never a short name or partial wildcard.
+pub(crate) fn validate_namespace_slash_host(
+    host: &str,
+    is_gateway: bool,
+    exclusions: bool,
+) -> Vec<String> {
     let mut errs = Vec::new();
     let Some((ns, name)) = host.split_once('/') else {
         if is_gateway {
@@ -445,7 +451,14 @@ pub(crate) fn validate_namespace_slash_host(host: &str, is_gateway: bool) -> Vec
             "host {host:?}: the namespace and the dnsName cannot be empty"
         ));
     }
-    let ns_ok = ns == "*" || ns == "." || (ns == "~" && !is_gateway) || rules::is_dns1123_label(ns);
+    let ns_ok = if is_gateway {
+        ns == "*" || ns == "." || rules::is_dns1123_label(ns)
+    } else if exclusions {
+        let kept = ns.strip_prefix('~').unwrap_or(ns);
+        kept.is_empty() || kept == "*" || kept == "." || rules::is_dns1123_label(kept)
+    } else {
+        ns == "*" || ns == "." || ns == "~" || rules::is_dns1123_label(ns)
+    };
     if !ns_ok {
         let what = if is_gateway { "gateway" } else { "sidecar" };
         errs.push(format!("invalid namespace {ns:?} in {what} host {host:?}"));
@@ -687,7 +700,7 @@ fn validate_server(s: &Server, path: &str, report: &mut Report) {
         report.error(join(path, "hosts"), "a server needs at least one host");
     }
     for (i, h) in s.hosts.iter().enumerate() {
-        for e in validate_namespace_slash_host(h, true) {
+        for e in validate_namespace_slash_host(h, true, false) {
             report.error(index(&join(path, "hosts"), i), e);
         }
     }

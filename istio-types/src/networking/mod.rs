@@ -3,9 +3,10 @@
 
 mod common;
 mod destination_rule;
+mod envoy_api;
 mod envoy_filter;
 mod gateway;
-mod service_entry;
+pub(crate) mod service_entry;
 mod sidecar;
 mod virtual_service;
 mod workload_entry;

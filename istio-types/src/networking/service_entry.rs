@@ -223,6 +223,103 @@ fn is_tcp(p: Option<&str>) -> bool {
     })
 }
 
+impl ServiceEntrySpec {
+    /// Istio's `ValidateServiceEntry` for resolution `DYNAMIC_DNS`, which Istio 1.28 added
+    /// (istio/istio#57658) and widened in 1.29 (TLS ports) and 1.30 (gRPC and HTTP/2 ports,
+    /// `MESH_INTERNAL`), all in `pkg/config/validation/validation.go` at those tags: only
+    /// wildcard hosts, no addresses, no endpoints, only those protocols, `MESH_EXTERNAL` (and
+    /// from 1.30 `MESH_INTERNAL`; see `dynamic_dns_waypoint` for the waypoint label). Before
+    /// 1.28 the resolution does not exist.
+    fn dynamic_dns(&self, path: &str, report: &mut Report) {
+        use crate::primitives::ProtocolKind as K;
+        let release = report.release();
+        if !release.at_least(1, 28) {
+            report.error(
+                join(path, "resolution"),
+                format!("resolution DYNAMIC_DNS exists from Istio 1.28; Istio {release} does not support it"),
+            );
+            return;
+        }
+        for (i, h) in self.hosts.iter().enumerate() {
+            if !h.starts_with('*') {
+                report.error(
+                    index(&join(path, "hosts"), i),
+                    format!("host {h:?} must be a wildcard (*.domain) for resolution DYNAMIC_DNS"),
+                );
+            }
+        }
+        if !self.addresses.is_empty() {
+            report.error(
+                join(path, "addresses"),
+                "addresses cannot be set for resolution DYNAMIC_DNS: routes are made from the hosts only",
+            );
+        }
+        if !self.endpoints().is_empty() {
+            report.error(
+                join(path, "endpoints"),
+                "endpoints cannot be set for resolution DYNAMIC_DNS: the destination comes from the requested host",
+            );
+        }
+        let allowed: &[K] = if release.at_least(1, 30) {
+            &[K::Http, K::Tls, K::Grpc, K::Http2]
+        } else if release.at_least(1, 29) {
+            &[K::Http, K::Tls]
+        } else {
+            &[K::Http]
+        };
+        for (i, p) in self.ports.iter().enumerate() {
+            let kind = p
+                .protocol
+                .as_deref()
+                .and_then(|p| Protocol::new(p).ok())
+                .map(|p| p.kind());
+            if !kind.is_some_and(|k| allowed.contains(&k)) {
+                let names: Vec<&str> = allowed.iter().map(|k| k.as_str()).collect();
+                report.error(
+                    join(&index(&join(path, "ports"), i), "protocol"),
+                    format!(
+                        "protocol {:?}: Istio {release} supports only {} for resolution DYNAMIC_DNS",
+                        p.protocol.as_deref().unwrap_or_default(),
+                        names.join(", ")
+                    ),
+                );
+            }
+        }
+        if self.location == Some(Location::MeshInternal) && !release.at_least(1, 30) {
+            report.error(
+                join(path, "location"),
+                format!("Istio {release} needs location MESH_EXTERNAL for resolution DYNAMIC_DNS (MESH_INTERNAL from 1.30)"),
+            );
+        }
+    }
+}
+
+/// Istio's `ValidateServiceEntry` from 1.30: a `MESH_INTERNAL` ServiceEntry with resolution
+/// `DYNAMIC_DNS` cannot use a waypoint (label `istio.io/use-waypoint` set and not `none`,
+/// Istio's `usesWaypoint`). The one rule on a ServiceEntry that reads its metadata.
+pub(crate) fn dynamic_dns_waypoint(
+    spec: &ServiceEntrySpec,
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    path: &str,
+    report: &mut Report,
+) {
+    let waypoint = meta
+        .labels
+        .as_ref()
+        .and_then(|l| l.get("istio.io/use-waypoint"))
+        .is_some_and(|v| !v.is_empty() && !v.eq_ignore_ascii_case("none"));
+    if waypoint
+        && spec.resolution == Some(Resolution::DynamicDns)
+        && spec.location == Some(Location::MeshInternal)
+        && report.release().at_least(1, 30)
+    {
+        report.error(
+            join(&join(path, "spec"), "location"),
+            "location MESH_INTERNAL with resolution DYNAMIC_DNS is not supported when the entry uses a waypoint (label istio.io/use-waypoint)",
+        );
+    }
+}
+
 impl Validate for ServiceEntrySpec {
     #[allow(
         clippy::too_many_lines,
@@ -419,10 +516,10 @@ impl Validate for ServiceEntrySpec {
                     );
                 }
             }
-            // Not in the Istio 1.30 webhook we ported from: no webhook rules, but the API
-            // server's rules on every endpoint still apply (port names and numbers, lengths,
-            // unix:// addresses).
             Resolution::DynamicDns => {
+                self.dynamic_dns(path, report);
+                // The API server's rules on every endpoint still apply (port names and
+                // numbers, lengths, unix:// addresses).
                 for (i, e) in endpoints.iter().enumerate() {
                     crate::networking::workload_entry::validate_endpoint_api_rules(
                         e,

@@ -341,15 +341,20 @@ fn egress_port(l: &IstioEgressListener, port: &SidecarPort, path: &str, report: 
 }
 
 /// Istio's `ValidateSidecar` egress host checks: the `ns/host` form, and duplicates (warnings).
+/// From Istio 1.31 (istio/istio#60581) a `~`-prefixed namespace excludes hosts (`~ns1/*`), and
+/// exclusions are left out of the duplicate checks.
 fn egress_hosts(hosts: &[String], path: &str, report: &mut Report) {
     if hosts.is_empty() {
         report.error(path, "an egress listener needs at least one host");
         return;
     }
+    let exclusions = report.release().at_least(1, 31);
     let mut by_ns: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (i, h) in hosts.iter().enumerate() {
         let at = index(path, i);
-        if let Some((ns, svc)) = h.split_once('/') {
+        if let Some((ns, svc)) = h.split_once('/')
+            && !(exclusions && ns.starts_with('~'))
+        {
             let seen = by_ns.entry(ns).or_default();
             let dup = if svc == "*" {
                 !seen.is_empty()
@@ -361,7 +366,7 @@ fn egress_hosts(hosts: &[String], path: &str, report: &mut Report) {
             }
             seen.push(svc);
         }
-        for e in validate_namespace_slash_host(h, false) {
+        for e in validate_namespace_slash_host(h, false, exclusions) {
             report.error(at.clone(), e);
         }
     }

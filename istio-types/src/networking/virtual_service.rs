@@ -1037,26 +1037,31 @@ pub(crate) fn host_subset_of(a: &str, b: &str) -> bool {
     }
 }
 
-/// Istio's `ValidateWildcardDomainForVirtualServiceBoundToGateway`: like a wildcard domain, but
-/// SNI hosts may also be Istio's generated `outbound_.PORT_._.host` names.
+/// Istio's `ValidateWildcardDomainForVirtualServiceBoundToGateway`
+/// (`pkg/config/validation/agent/validation.go`, the same from 1.25 to 1.31): like a wildcard
+/// domain, but an SNI host starting `outbound_` is Istio's generated `outbound_.PORT_._.HOST`
+/// name, split at `_`: at least four parts, the second (the port) holding a digit and the
+/// fourth (the host) a letter.
 fn validate_gateway_bound_domain(sni: bool, domain: &str) -> Result<(), String> {
-    let first = domain.split('.').next().unwrap_or_default();
-    if sni && first == "outbound_" && !domain.is_empty() {
-        // Istio: regexp `outbound_.([0-8].*).*` anywhere in the name.
-        let ok = domain.char_indices().any(|(i, _)| {
-            domain[i..].starts_with("outbound_")
-                && domain[i + 9..]
-                    .chars()
-                    .nth(1)
-                    .is_some_and(|c| ('0'..='8').contains(&c))
-        });
-        return if ok {
-            Ok(())
-        } else {
-            Err(format!(
-                "domain name {domain:?} is invalid (label \"outbound_\" is not a generated SNI name)"
-            ))
-        };
+    if sni && domain.starts_with("outbound_") && domain.len() <= 255 {
+        let parts: Vec<&str> = domain.split('_').collect();
+        let format = "should follow the format outbound_.<PORT>_._.<HOSTNAME>";
+        if parts.len() < 4 {
+            return Err(format!("domain name {domain:?} is invalid: it {format}"));
+        }
+        let port = parts[1].trim_matches('.');
+        if !port.bytes().any(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "domain name {domain:?} is invalid (port {port:?} has no digit): it {format}"
+            ));
+        }
+        let host = parts[3].trim_matches('.');
+        if !host.bytes().any(|b| b.is_ascii_alphabetic()) {
+            return Err(format!(
+                "domain name {domain:?} is invalid (host {host:?} has no letter): it {format}"
+            ));
+        }
+        return Ok(());
     }
     rules::validate_wildcard_domain(domain)
 }
@@ -1267,9 +1272,7 @@ pub(crate) fn regexp(re: &str) -> Result<(), String> {
             re.len()
         ));
     }
-    regex::Regex::new(re)
-        .map(|_| ())
-        .map_err(|e| format!("{re:?} is not a valid RE2 regular expression: {e}"))
+    crate::re2::check(re).map_err(|e| format!("{re:?} is not a valid RE2 regular expression: {e}"))
 }
 
 /// Istio's `validateStringMatch`: a prefix may not be empty; a regex must be valid.

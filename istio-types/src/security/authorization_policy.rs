@@ -340,6 +340,8 @@ impl Rule {
                 ("notNamespaces", &src.not_namespaces),
                 ("serviceAccounts", &src.service_accounts),
                 ("notServiceAccounts", &src.not_service_accounts),
+                ("trustDomains", &src.trust_domains),
+                ("notTrustDomains", &src.not_trust_domains),
                 ("principals", &src.principals),
                 ("notPrincipals", &src.not_principals),
                 ("requestPrincipals", &src.request_principals),
@@ -358,7 +360,10 @@ impl Rule {
             let k = c.key.as_str();
             if matches!(
                 k,
-                "source.namespace" | "source.serviceAccount" | "source.principal"
+                "source.namespace"
+                    | "source.serviceAccount"
+                    | "source.principal"
+                    | "source.trustDomain"
             ) || k.starts_with("request.auth.")
             {
                 report.error(
@@ -424,8 +429,22 @@ impl Rule {
             if lists.iter().all(|(_, l)| l.is_empty()) {
                 report.error(&src_path, "from.source must not be empty");
             }
+            let release = report.release();
             for (name, list) in lists {
                 let p = join(&src_path, name);
+                if let Some((major, minor)) = source_field_since(name)
+                    && !list.is_empty()
+                    && !release.at_least(major, minor)
+                {
+                    report.error(
+                        &p,
+                        format!(
+                            "from.source.{name} exists from Istio {major}.{minor}: Istio {release} has no such \
+                             field, so the API server drops it and the rule matches any {name}"
+                        ),
+                    );
+                    continue;
+                }
                 checks::empty_values(list, &p, report);
                 match name {
                     "ipBlocks" | "notIpBlocks" | "remoteIpBlocks" | "notRemoteIpBlocks" => {
@@ -433,6 +452,9 @@ impl Rule {
                     }
                     "serviceAccounts" | "notServiceAccounts" => {
                         service_accounts(list, &p, report);
+                    }
+                    "trustDomains" | "notTrustDomains" => {
+                        wildcard_values(list, true, &p, report);
                     }
                     _ => {}
                 }
@@ -519,9 +541,11 @@ impl Rule {
     }
 }
 
-/// Istio's `CheckServiceAccount` and the CRD's limits: at most 16 items, each non-empty, at
-/// most 320 characters, in the form `<namespace>/<service account>`.
-fn service_accounts(list: &[String], path: &str, report: &mut crate::validate::Report) {
+/// Istio's `CheckServiceAccount` (`pkg/config/security/security.go`, from 1.25, when the fields
+/// were added by istio/istio#54745) and the CRD's limits: at most 16 items, each at most 320
+/// characters, without `*`, written `<name>` or `<namespace>/<name>` with neither part empty.
+/// Also what the `source.serviceAccount` condition's values are checked with.
+pub(crate) fn service_accounts(list: &[String], path: &str, report: &mut crate::validate::Report) {
     use crate::validate::index;
     if list.len() > 16 {
         report.error(
@@ -533,20 +557,74 @@ fn service_accounts(list: &[String], path: &str, report: &mut crate::validate::R
         if sa.is_empty() {
             continue; // reported as an empty value
         }
+        let at = || index(path, i);
+        if sa.contains('*') {
+            report.error(
+                at(),
+                format!("service account {sa:?}: a wildcard is not allowed"),
+            );
+            continue;
+        }
         if sa.len() > 320 {
             report.error(
-                index(path, i),
+                at(),
                 format!(
                     "the service account is {} characters long: at most 320 are allowed",
                     sa.len()
                 ),
             );
         }
-        if sa.matches('/').count() != 1 {
+        let well_formed = match sa.split_once('/') {
+            None => true,
+            Some((ns, name)) => !ns.is_empty() && !name.is_empty() && !name.contains('/'),
+        };
+        if !well_formed {
             report.error(
-                index(path, i),
-                format!("service account {sa:?} must be written <namespace>/<name>"),
+                at(),
+                format!("service account {sa:?} must be written <name> or <namespace>/<name>"),
             );
         }
+    }
+}
+
+/// Istio's `CheckWildcardValues`, and with `trust_domain` its `CheckTrustDomainValues`
+/// (`pkg/config/security/security.go`, Istio 1.30 with istio/istio#59358): at most one `*`,
+/// only at the start or the end; a trust domain has no `/`. Empty values are reported apart.
+pub(crate) fn wildcard_values(
+    list: &[String],
+    trust_domain: bool,
+    path: &str,
+    report: &mut crate::validate::Report,
+) {
+    for (i, v) in list.iter().enumerate() {
+        let stars = v.matches('*').count();
+        if stars > 1 {
+            report.error(
+                crate::validate::index(path, i),
+                format!("{v:?}: at most one wildcard is allowed"),
+            );
+        } else if stars == 1 && !v.starts_with('*') && !v.ends_with('*') {
+            report.error(
+                crate::validate::index(path, i),
+                format!("{v:?}: a wildcard is only allowed at the start or the end"),
+            );
+        } else if trust_domain && v.contains('/') {
+            report.error(
+                crate::validate::index(path, i),
+                format!("trust domain {v:?} must not contain '/'"),
+            );
+        }
+    }
+}
+
+/// The first release with a source field, or `None` when every release has it:
+/// `serviceAccounts` from 1.25 (istio/istio#54745), `trustDomains` from 1.30
+/// (istio/istio#59358, in 1.30.3). Before, the CRD has no such field, so the API server drops
+/// it and the rule matches more than it says.
+fn source_field_since(name: &str) -> Option<(u32, u32)> {
+    match name {
+        "serviceAccounts" | "notServiceAccounts" => Some((1, 25)),
+        "trustDomains" | "notTrustDomains" => Some((1, 30)),
+        _ => None,
     }
 }

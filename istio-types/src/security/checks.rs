@@ -107,6 +107,8 @@ fn map_key(key: &str) -> Result<(), String> {
 }
 
 /// Istio's `ValidateAttribute`: `key` is an attribute Istio knows, and the values suit it.
+/// `source.serviceAccount` is known from Istio 1.25 and `source.trustDomain` from Istio 1.30 (`pkg/config/security/security.go` at 1.30.0;
+/// its values are checked as wildcards from 1.30.3, istio/istio#59358).
 pub(crate) fn attribute(key: &str, values: &[String], path: &str, report: &mut Report) {
     if values.iter().any(String::is_empty) {
         empty_values(values, path, report);
@@ -118,9 +120,24 @@ pub(crate) fn attribute(key: &str, values: &[String], path: &str, report: &mut R
             ips(values, path, report);
             Ok(())
         }
+        "source.serviceAccount" if report.release().at_least(1, 25) => {
+            super::authorization_policy::service_accounts(values, path, report);
+            Ok(())
+        }
+        "source.serviceAccount" => Err(format!(
+            "attribute {key} is known from Istio 1.25 (istio/istio#54745); Istio {} refuses it",
+            report.release()
+        )),
+        "source.trustDomain" if report.release().at_least(1, 30) => {
+            super::authorization_policy::wildcard_values(values, false, path, report);
+            Ok(())
+        }
+        "source.trustDomain" => Err(format!(
+            "attribute {key} is known from Istio 1.30; Istio {} refuses it",
+            report.release()
+        )),
         "source.namespace"
         | "source.principal"
-        | "source.serviceAccount"
         | "request.auth.principal"
         | "request.auth.audiences"
         | "request.auth.presenter"
