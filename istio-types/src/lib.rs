@@ -75,6 +75,8 @@ mod any;
 #[cfg(feature = "resources")]
 pub mod common;
 #[cfg(feature = "resources")]
+pub mod extensions;
+#[cfg(feature = "resources")]
 pub mod networking;
 #[cfg(feature = "resources")]
 mod par;
@@ -88,6 +90,8 @@ pub(crate) mod rules;
 pub mod security;
 #[cfg(feature = "resources")]
 pub(crate) mod strict;
+#[cfg(feature = "resources")]
+pub mod telemetry;
 #[cfg(feature = "resources")]
 pub mod validate;
 #[cfg(feature = "resources")]

@@ -6,11 +6,11 @@
 use istio_types::IstioResource;
 use istio_types::read::{Document, ReadError, read_stream};
 
-fn read(yaml: &str) -> Result<IstioResource, ReadError> {
+fn read(yaml: &str) -> Result<IstioResource, Box<ReadError>> {
     match read_stream(yaml, None).remove(0).result {
         Ok(Document::Istio(r)) => Ok(r),
         Ok(other) => panic!("not an Istio resource: {other:?}"),
-        Err(e) => Err(e),
+        Err(e) => Err(Box::new(e)),
     }
 }
 

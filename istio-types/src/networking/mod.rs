@@ -5,6 +5,7 @@ mod common;
 mod destination_rule;
 mod envoy_filter;
 mod gateway;
+mod proxy_config;
 mod service_entry;
 mod sidecar;
 mod virtual_service;
@@ -33,6 +34,7 @@ pub use gateway::{
     Gateway, GatewaySpec, Port, Server, ServerCredentials, ServerTlsMode, ServerTlsSettings,
     TlsCertificate, TlsProtocol,
 };
+pub use proxy_config::{ProxyConfig, ProxyConfigSpec, ProxyImage};
 pub use service_entry::{
     Location, Resolution, ServiceEntry, ServiceEntrySpec, ServiceEntryWorkloads, ServicePort,
 };
