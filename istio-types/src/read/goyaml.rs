@@ -246,7 +246,11 @@ fn path_of(stack: &[Frame]) -> String {
                 path.push_str(k);
             }
             Frame::Map { key: None, .. } => {}
-            Frame::Seq { next } => path.push_str(&format!("[{}]", next.saturating_sub(1))),
+            Frame::Seq { next } => {
+                path.push('[');
+                path.push_str(&next.saturating_sub(1).to_string());
+                path.push(']');
+            }
         }
     }
     path
