@@ -251,7 +251,7 @@ fn telemetry_tracing_rules() {
     assert_eq!(warned, ["spec.tracing", "spec.tracing[0].providers"]);
     // Two sources of one tag: refused when read (the CRD's oneOf).
     assert_read_error_at(
-        &doc("  - customTags:\n      a:\n        literal: {value: x}\n        header: {name: y}\n"),
+        &doc("  - customTags:\n      a:\n        literal: {value: x}\n        header: {name: h}\n"),
         "spec.tracing[0].customTags.a",
         "only one of literal, environment, header, formatter",
     );
