@@ -11,11 +11,12 @@ use crate::exit;
 /// Rewrite Istio resources at another API version, every field kept.
 ///
 /// Parses each document with the typed model (so nothing it does not understand slips
-/// through) and writes it back at `--to` (`v1`, `v1beta1` or `v1alpha3`) as one YAML stream on
-/// standard output. The networking kinds are served at all three versions with one schema, so
-/// only `apiVersion` changes; the security kinds are served at v1beta1 and v1, and EnvoyFilter
-/// only at v1alpha3: a resource whose kind is not served at `--to` keeps its version, with a
-/// note on stderr. Documents of other kinds are copied through unchanged.
+/// through) and writes it back at `--to` (`v1`, `v1beta1`, `v1alpha3` or `v1alpha1`) as one
+/// YAML stream on standard output. The networking kinds are served at v1alpha3, v1beta1 and v1
+/// with one schema, so only `apiVersion` changes; the security kinds are served at v1beta1 and
+/// v1, Telemetry at v1alpha1 and v1, EnvoyFilter only at v1alpha3, ProxyConfig only at v1beta1
+/// and WasmPlugin only at v1alpha1: a resource whose kind is not served at `--to` keeps its
+/// version, with a note on stderr. Documents of other kinds are copied through unchanged.
 ///
 /// Exit status: 0 converted, 1 a document could not be parsed (nothing is written), 2 usage or
 /// I/O error.

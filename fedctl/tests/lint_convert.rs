@@ -194,3 +194,73 @@ fn convert_writes_nothing_when_a_document_is_bad() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("spec.tls"));
 }
+
+/// Telemetry, WasmPlugin, ProxyConfig and a policy without spec: Istio resources, linted and
+/// converted like the others (not skipped as "not an Istio resource").
+const NEWER_KINDS: &str = "apiVersion: telemetry.istio.io/v1alpha1
+kind: Telemetry
+metadata: {name: mesh-default, namespace: istio-system}
+spec:
+  accessLogging:
+  - providers:
+    - name: envoy
+---
+apiVersion: extensions.istio.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: openid, namespace: default}
+spec:
+  url: oci://ghcr.io/example/openid:1.0
+---
+apiVersion: networking.istio.io/v1beta1
+kind: ProxyConfig
+metadata: {name: per-workload, namespace: default}
+spec:
+  concurrency: 0
+---
+apiVersion: security.istio.io/v1beta1
+kind: PeerAuthentication
+metadata: {name: inherit, namespace: default}
+";
+
+#[test]
+fn lint_and_convert_read_telemetry_wasm_plugin_proxy_config_and_specless_policies() {
+    let out = fedctl(&["lint", "-"], NEWER_KINDS);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("not an Istio resource"), "{stderr}");
+
+    let out = fedctl(&["convert", "--to", "v1", "-"], NEWER_KINDS);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("apiVersion: telemetry.istio.io/v1\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("apiVersion: security.istio.io/v1\n"),
+        "{stdout}"
+    );
+    // WasmPlugin and ProxyConfig have one version each: kept, with a note.
+    assert!(stdout.contains("apiVersion: extensions.istio.io/v1alpha1\n"));
+    assert!(stdout.contains("apiVersion: networking.istio.io/v1beta1\n"));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("WasmPlugin is not served at extensions.istio.io/v1"),
+        "{stderr}"
+    );
+    // The PeerAuthentication had no spec and is written without one.
+    assert!(
+        stdout.ends_with(
+            "kind: PeerAuthentication\nmetadata:\n  name: inherit\n  namespace: default\n"
+        ),
+        "{stdout}"
+    );
+
+    let back = fedctl(&["convert", "--to", "v1alpha1", "-"], &stdout);
+    assert_eq!(back.status.code(), Some(0));
+    let back = String::from_utf8(back.stdout).unwrap();
+    assert!(
+        back.contains("apiVersion: telemetry.istio.io/v1alpha1\n"),
+        "{back}"
+    );
+}

@@ -131,4 +131,7 @@ istio_resources! {
     AuthorizationPolicy => crate::security::AuthorizationPolicy,
     PeerAuthentication => crate::security::PeerAuthentication,
     RequestAuthentication => crate::security::RequestAuthentication,
+    ProxyConfig => crate::networking::ProxyConfig,
+    Telemetry => crate::telemetry::Telemetry,
+    WasmPlugin => crate::extensions::WasmPlugin,
 }

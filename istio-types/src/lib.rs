@@ -16,8 +16,9 @@
 //!   port names ([`primitives`]), Rust enums for protobuf oneofs so that impossible combinations
 //!   do not type-check.
 //! - **One type per kind, every served version.** Istio serves the networking kinds at
-//!   v1alpha3, v1beta1 and v1 with identical schemas; an object's [`ApiVersion`] is a field,
-//!   and [`IstioObject::set_api_version`] converts between them.
+//!   v1alpha3, v1beta1 and v1 with identical schemas (Telemetry at v1alpha1 and v1); an
+//!   object's [`ApiVersion`] is a field, and [`IstioObject::set_api_version`] converts between
+//!   them.
 //!
 //! ```
 //! use istio_types::read::{read_stream, Document};
@@ -49,7 +50,7 @@
 //!
 //! | feature | default | what it adds | pulls in |
 //! |---|---|---|---|
-//! | `resources` | yes | the Istio kinds ([`networking`], [`security`]), [`IstioResource`], [`read`], [`validate`], [`write`](mod@write) | `k8s-openapi` (for `ObjectMeta`), `regex` |
+//! | `resources` | yes | the Istio kinds ([`networking`], [`security`], [`telemetry`], [`extensions`]), [`IstioResource`], [`read`], [`validate`], [`write`](mod@write) | `k8s-openapi` (for `ObjectMeta`), `regex` |
 //! | `kube` | yes | `kube::Resource` for every kind, so `kube::Api<DestinationRule>` works; its dynamic type is the [`ApiVersion`] to talk to (the storage version by default). Implies `resources`. | `kube` without default features: kube-core only, no client, no TLS |
 //! | `schemars` | yes | `schemars::JsonSchema` for every public type | `schemars` |
 //!
@@ -76,6 +77,8 @@ mod any;
 #[cfg(feature = "resources")]
 pub mod common;
 #[cfg(feature = "resources")]
+pub mod extensions;
+#[cfg(feature = "resources")]
 pub mod networking;
 #[cfg(feature = "resources")]
 mod par;
@@ -91,6 +94,8 @@ pub(crate) mod rules;
 pub mod security;
 #[cfg(feature = "resources")]
 pub(crate) mod strict;
+#[cfg(feature = "resources")]
+pub mod telemetry;
 #[cfg(feature = "resources")]
 pub mod validate;
 #[cfg(feature = "resources")]

@@ -21,6 +21,7 @@ use serde::de::DeserializeOwned;
 use crate::IstioResource;
 
 mod fast;
+mod goyaml;
 
 /// One document of a stream, as text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -408,7 +409,8 @@ pub(crate) fn yaml_options() -> serde_saphyr::Options {
     let mut options = serde_saphyr::Options::default();
     // `name: 80` is a number to Kubernetes, not a string.
     options.no_schema = true;
-    // `yes`/`on` are not booleans in JSON or to the API server.
+    // Plain scalars reach serde-saphyr already spelled as Kubernetes' go-yaml v2 types them
+    // (`goyaml::normalize`: `yes` arrives as `true`); only `true`/`false` are booleans then.
     options.strict_booleans = true;
     // The budget, stated rather than inherited. Streams are split into documents before
     // parsing (`split_documents`), so serde-saphyr sees one document per call and its stream
@@ -460,9 +462,20 @@ pub(crate) fn parse_as<T: DeserializeOwned>(
     {
         return Ok(value);
     }
+    // Plain scalars typed as Kubernetes types them (go-yaml v2), not as serde-saphyr would.
+    let text = goyaml::normalize(doc.text).map_err(|r| {
+        error_at(
+            file,
+            Some(doc.first_line + r.line.saturating_sub(1)),
+            Some(r.column),
+            object,
+            &r.path,
+            &r.message,
+        )
+    })?;
     let mut path = None;
     let parsed =
-        serde_saphyr::with_deserializer_from_str_with_options(doc.text, yaml_options(), |de| {
+        serde_saphyr::with_deserializer_from_str_with_options(&text, yaml_options(), |de| {
             serde_path_to_error::deserialize(de).map_err(|e| {
                 path = Some(e.path().to_string());
                 e.into_inner()

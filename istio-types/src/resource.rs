@@ -18,6 +18,10 @@ pub enum Group {
     Networking,
     /// `security.istio.io`
     Security,
+    /// `telemetry.istio.io`
+    Telemetry,
+    /// `extensions.istio.io`
+    Extensions,
 }
 
 impl Group {
@@ -26,6 +30,8 @@ impl Group {
         match self {
             Group::Networking => "networking.istio.io",
             Group::Security => "security.istio.io",
+            Group::Telemetry => "telemetry.istio.io",
+            Group::Extensions => "extensions.istio.io",
         }
     }
 
@@ -34,6 +40,8 @@ impl Group {
         match name {
             "networking.istio.io" => Some(Group::Networking),
             "security.istio.io" => Some(Group::Security),
+            "telemetry.istio.io" => Some(Group::Telemetry),
+            "extensions.istio.io" => Some(Group::Extensions),
             _ => None,
         }
     }
@@ -50,22 +58,33 @@ impl fmt::Display for Group {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum ApiVersion {
+    /// `v1alpha1`: Telemetry (its storage version; v1 is served too since Istio 1.22) and
+    /// WasmPlugin (its only version).
+    V1alpha1,
     /// `v1alpha3`: the networking kinds' first version (Istio 1.0); still served.
     V1alpha3,
-    /// `v1beta1`: networking since Istio 1.5 (storage version 1.22-1.26), security since 1.5.
+    /// `v1beta1`: networking since Istio 1.5 (storage version 1.22-1.26), security since 1.5;
+    /// ProxyConfig's only version.
     V1beta1,
-    /// `v1`: every kind but EnvoyFilter since Istio 1.22 (storage version since 1.27).
+    /// `v1`: every networking and security kind but EnvoyFilter and ProxyConfig, and Telemetry,
+    /// since Istio 1.22 (storage version of the networking and security kinds since 1.27).
     #[default]
     V1,
 }
 
 impl ApiVersion {
     /// All versions, oldest first.
-    pub const ALL: [ApiVersion; 3] = [ApiVersion::V1alpha3, ApiVersion::V1beta1, ApiVersion::V1];
+    pub const ALL: [ApiVersion; 4] = [
+        ApiVersion::V1alpha1,
+        ApiVersion::V1alpha3,
+        ApiVersion::V1beta1,
+        ApiVersion::V1,
+    ];
 
     /// The version's name, as it appears in `apiVersion`.
     pub const fn as_str(self) -> &'static str {
         match self {
+            ApiVersion::V1alpha1 => "v1alpha1",
             ApiVersion::V1alpha3 => "v1alpha3",
             ApiVersion::V1beta1 => "v1beta1",
             ApiVersion::V1 => "v1",
@@ -88,8 +107,9 @@ impl std::str::FromStr for ApiVersion {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ApiVersion::from_name(s)
-            .ok_or_else(|| format!("unknown API version {s:?} (expected v1alpha3, v1beta1 or v1)"))
+        ApiVersion::from_name(s).ok_or_else(|| {
+            format!("unknown API version {s:?} (expected v1alpha1, v1alpha3, v1beta1 or v1)")
+        })
     }
 }
 
@@ -163,7 +183,13 @@ pub trait IstioObject: Serialize + for<'de> Deserialize<'de> + Clone + fmt::Debu
 
 /// Defines the object type of one Istio kind around its spec type: the struct, its envelope
 /// (de)serialization, [`IstioObject`] and, with the `kube` feature, `kube::Resource`.
+///
+/// `absent_spec` says what a document without `spec` is: `refused` where the CRD requires `spec`
+/// (the API server refuses the object), `empty` where it does not (Istio reads it as the empty
+/// spec, and the object is written back without `spec`, as it was read).
 macro_rules! istio_object {
+    (@absent refused) => { None };
+    (@absent empty) => { Some(Default::default()) };
     (
         $(#[$doc:meta])*
         $Kind:ident {
@@ -171,7 +197,8 @@ macro_rules! istio_object {
             group: $Group:ident,
             plural: $plural:literal,
             served: [$($Served:ident),+ $(,)?],
-            storage: $Storage:ident $(,)?
+            storage: $Storage:ident,
+            absent_spec: $absent:ident $(,)?
         }
     ) => {
         $(#[$doc])*
@@ -183,6 +210,10 @@ macro_rules! istio_object {
             pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
             /// The resource's specification.
             pub spec: $Spec,
+            /// True when the document had no `spec` at all (only kinds whose CRD does not require
+            /// one read that way, as the empty spec): `spec` is then not written. A `spec: {}`
+            /// that was written stays written.
+            pub spec_absent: bool,
             /// Status written by Istio's controllers; kept as-is when read, never interpreted.
             pub status: Option<::serde_json::Value>,
         }
@@ -198,6 +229,7 @@ macro_rules! istio_object {
                         ..Default::default()
                     },
                     spec,
+                    spec_absent: false,
                     status: None,
                 }
             }
@@ -235,7 +267,7 @@ macro_rules! istio_object {
                     &<Self as $crate::IstioObject>::api_version_string(self),
                     <Self as $crate::IstioObject>::KIND,
                     &self.metadata,
-                    &self.spec,
+                    (!self.spec_absent).then_some(&self.spec),
                     self.status.as_ref(),
                 )
             }
@@ -251,7 +283,15 @@ macro_rules! istio_object {
                     <Self as $crate::IstioObject>::GROUP,
                     <Self as $crate::IstioObject>::SERVED_VERSIONS,
                 )?;
-                Ok(Self { api_version, metadata: e.metadata, spec: e.spec, status: e.status })
+                let (spec, spec_absent) = match e.spec {
+                    Some(spec) => (spec, false),
+                    None => {
+                        let empty: Option<$Spec> = $crate::resource::istio_object!(@absent $absent);
+                        let spec = empty.ok_or_else(|| <D::Error as ::serde::de::Error>::missing_field("spec"))?;
+                        (spec, true)
+                    }
+                };
+                Ok(Self { api_version, metadata: e.metadata, spec, spec_absent, status: e.status })
             }
         }
 
@@ -302,6 +342,10 @@ macro_rules! istio_object {
                     <Self as $crate::IstioObject>::KIND,
                     <Self as $crate::IstioObject>::GROUP,
                     <Self as $crate::IstioObject>::SERVED_VERSIONS,
+                    {
+                        let empty: Option<$Spec> = $crate::resource::istio_object!(@absent $absent);
+                        empty.is_none()
+                    },
                 )
             }
         }
@@ -326,7 +370,8 @@ pub mod envelope {
         pub kind: String,
         #[serde(default)]
         pub metadata: ObjectMeta,
-        pub spec: S,
+        #[serde(default)]
+        pub spec: Option<S>,
         #[serde(default)]
         pub status: Option<serde_json::Value>,
     }
@@ -370,35 +415,45 @@ pub mod envelope {
         api_version: &str,
         kind: &str,
         metadata: &ObjectMeta,
-        spec: &T,
+        spec: Option<&T>,
         status: Option<&serde_json::Value>,
     ) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Object", 4 + usize::from(status.is_some()))?;
+        let fields = 3 + usize::from(spec.is_some()) + usize::from(status.is_some());
+        let mut st = s.serialize_struct("Object", fields)?;
         st.serialize_field("apiVersion", api_version)?;
         st.serialize_field("kind", kind)?;
         st.serialize_field("metadata", metadata)?;
-        st.serialize_field("spec", spec)?;
+        if let Some(spec) = spec {
+            st.serialize_field("spec", spec)?;
+        }
         if let Some(status) = status {
             st.serialize_field("status", status)?;
         }
         st.end()
     }
 
-    /// The JSON Schema of an object: the envelope with `spec` from the spec type.
+    /// The JSON Schema of an object: the envelope with `spec` from the spec type, required
+    /// when `spec_required`.
     #[cfg(feature = "schemars")]
     pub fn schema<T: schemars::JsonSchema>(
         generator: &mut schemars::SchemaGenerator,
         kind: &str,
         group: Group,
         served: &[ApiVersion],
+        spec_required: bool,
     ) -> schemars::Schema {
         let versions: Vec<String> = served.iter().map(|v| format!("{group}/{v}")).collect();
+        let required: &[&str] = if spec_required {
+            &["apiVersion", "kind", "spec"]
+        } else {
+            &["apiVersion", "kind"]
+        };
         let spec = generator.subschema_for::<T>();
         let metadata = generator.subschema_for::<ObjectMeta>();
         schemars::json_schema!({
             "type": "object",
             "additionalProperties": false,
-            "required": ["apiVersion", "kind", "spec"],
+            "required": required,
             "properties": {
                 "apiVersion": { "type": "string", "enum": versions },
                 "kind": { "type": "string", "const": kind },

@@ -625,7 +625,12 @@ fn required_fields_are_required() {
 #[test]
 fn every_served_version_reads_and_converts() {
     let mut dr = read_one(SMALL_DR);
+    // The networking versions; v1alpha1 is Telemetry's and WasmPlugin's.
     for v in istio_types::ApiVersion::ALL {
+        if v == istio_types::ApiVersion::V1alpha1 {
+            assert!(dr.set_api_version(v).is_err());
+            continue;
+        }
         dr.set_api_version(v).unwrap();
         let yaml = istio_types::write::to_yaml(&dr).unwrap();
         assert!(yaml.starts_with(&format!("apiVersion: networking.istio.io/{v}\n")));

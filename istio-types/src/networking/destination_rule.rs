@@ -894,6 +894,7 @@ istio_object! {
         plural: "destinationrules",
         served: [V1alpha3, V1beta1, V1],
         storage: V1,
+        absent_spec: empty,
     }
 }
 

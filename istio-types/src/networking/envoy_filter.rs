@@ -560,6 +560,7 @@ istio_object! {
         plural: "envoyfilters",
         served: [V1alpha3],
         storage: V1alpha3,
+        absent_spec: empty,
     }
 }
 

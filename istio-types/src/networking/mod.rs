@@ -6,6 +6,7 @@ mod destination_rule;
 mod envoy_api;
 mod envoy_filter;
 mod gateway;
+mod proxy_config;
 pub(crate) mod service_entry;
 mod sidecar;
 mod virtual_service;
@@ -34,6 +35,7 @@ pub use gateway::{
     Gateway, GatewaySpec, Port, Server, ServerCredentials, ServerTlsMode, ServerTlsSettings,
     TlsCertificate, TlsProtocol,
 };
+pub use proxy_config::{ProxyConfig, ProxyConfigSpec, ProxyImage};
 pub use service_entry::{
     Location, Resolution, ServiceEntry, ServiceEntrySpec, ServiceEntryWorkloads, ServicePort,
 };

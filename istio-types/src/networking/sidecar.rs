@@ -169,6 +169,7 @@ istio_object! {
         plural: "sidecars",
         served: [V1alpha3, V1beta1, V1],
         storage: V1,
+        absent_spec: empty,
     }
 }
 

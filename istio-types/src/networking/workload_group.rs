@@ -373,5 +373,6 @@ istio_object! {
         plural: "workloadgroups",
         served: [V1alpha3, V1beta1, V1],
         storage: V1,
+        absent_spec: refused,
     }
 }

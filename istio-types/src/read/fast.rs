@@ -754,6 +754,17 @@ fn classify(s: &str) -> Option<Plain> {
     (!bytes.iter().all(numeric_ish)).then_some(Plain::Str)
 }
 
+/// Whether every YAML reader (go-yaml v2 for Kubernetes, serde-saphyr for the precise reader)
+/// gives plain scalar `s` the same type and value: what [`classify`] decides. As a mapping key,
+/// only a string is: Kubernetes turns a number or boolean key into its own string spelling.
+pub(super) fn plain_is_unambiguous(s: &str, key: bool) -> bool {
+    match classify(s) {
+        Some(Plain::Str) => true,
+        Some(_) => !key,
+        None => false,
+    }
+}
+
 /// Why a typed read from the fast path failed. Never shown: the precise reader reads the
 /// document again and reports the error.
 #[derive(Debug)]

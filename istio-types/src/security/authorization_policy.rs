@@ -265,6 +265,7 @@ istio_object! {
         plural: "authorizationpolicies",
         served: [V1beta1, V1],
         storage: V1,
+        absent_spec: empty,
     }
 }
 

@@ -150,6 +150,7 @@ istio_object! {
         plural: "peerauthentications",
         served: [V1beta1, V1],
         storage: V1,
+        absent_spec: empty,
     }
 }
 

@@ -307,6 +307,7 @@ istio_object! {
         plural: "requestauthentications",
         served: [V1beta1, V1],
         storage: V1,
+        absent_spec: empty,
     }
 }
 
