@@ -496,6 +496,12 @@ struct Set<'a> {
     located_entry_hosts: BTreeSet<&'a str>,
     /// Known Services by host (the first of each host, as a lookup in the list finds it).
     services: BTreeMap<&'a str, &'a KnownService>,
+    /// How many endpoints the ServiceEntries for each host list.
+    entry_endpoints: BTreeMap<&'a str, usize>,
+    /// WorkloadEntries by namespace.
+    workload_entries: BTreeMap<&'a str, Vec<&'a WorkloadEntry>>,
+    /// Sidecars by namespace, in input order.
+    sidecars: BTreeMap<&'a str, Vec<(usize, &'a crate::networking::Sidecar)>>,
     /// The target release's data plane; the newest known release's when none is given (for
     /// the analyzers that ran without a release before they read the table).
     dp: DataPlane,
@@ -511,6 +517,9 @@ impl<'a> Set<'a> {
             entry_wildcards: Vec::new(),
             located_entry_hosts: BTreeSet::new(),
             services: BTreeMap::new(),
+            entry_endpoints: BTreeMap::new(),
+            workload_entries: BTreeMap::new(),
+            sidecars: BTreeMap::new(),
             dp: DataPlane::of(ctx.istio.unwrap_or(IstioRelease::NEWEST_KNOWN)),
         };
         for svc in &ctx.services {
@@ -525,6 +534,7 @@ impl<'a> Set<'a> {
                 IstioResource::ServiceEntry(se) => {
                     let located = se.spec.endpoints().iter().any(|e| e.locality.is_some());
                     for h in &se.spec.hosts {
+                        *set.entry_endpoints.entry(h).or_default() += se.spec.endpoints().len();
                         if h.starts_with('*') {
                             set.entry_wildcards.push(h);
                         } else {
@@ -535,10 +545,32 @@ impl<'a> Set<'a> {
                         }
                     }
                 }
+                IstioResource::WorkloadEntry(we) => {
+                    set.workload_entries
+                        .entry(ctx.namespace_of(r))
+                        .or_default()
+                        .push(we);
+                }
+                IstioResource::Sidecar(sc) => {
+                    set.sidecars
+                        .entry(ctx.namespace_of(r))
+                        .or_default()
+                        .push((i, sc));
+                }
                 _ => {}
             }
         }
         set
+    }
+
+    /// The WorkloadEntries `svc` selects.
+    fn selected_entries(&self, svc: &KnownService) -> impl Iterator<Item = &'a WorkloadEntry> {
+        self.workload_entries
+            .get(svc.namespace.as_str())
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |we| svc.selects(&we.spec.labels))
     }
 
     fn service_for_host(&self, host: &str) -> Option<&'a KnownService> {
@@ -581,14 +613,8 @@ impl<'a> Set<'a> {
         let Some(svc) = self.service_for_host(host) else {
             return false;
         };
-        self.resources.iter().any(|r| match r {
-            IstioResource::WorkloadEntry(we) => {
-                we.spec.locality.is_some()
-                    && self.ctx.namespace_of(r) == svc.namespace
-                    && svc.selects(&we.spec.labels)
-            }
-            _ => false,
-        })
+        self.selected_entries(svc)
+            .any(|we| we.spec.locality.is_some())
     }
 
     /// Whether anything defines `host` (resolved).

@@ -12,7 +12,6 @@
 use std::collections::BTreeMap;
 
 use super::{AnalysisContext, Code, Effective, Findings, KnownService, Set, pool_limits};
-use crate::IstioResource;
 use crate::dataplane::{DataPlane, DefaultRetry503, MaxEjection, ThresholdPlacement};
 use crate::networking::{
     ConnectionPoolSettings, DestinationRule, HttpRetry, OutlierDetection, Sidecar, VirtualService,
@@ -90,21 +89,11 @@ impl Set<'_> {
     /// How many endpoints besides its pods the set gives `host`: WorkloadEntries its Service
     /// selects, endpoints of ServiceEntries for it.
     pub(super) fn endpoints_elsewhere(&self, host: &str) -> u32 {
-        let svc = self.service_for_host(host);
-        let n = self
-            .resources
-            .iter()
-            .map(|r| match r {
-                IstioResource::WorkloadEntry(we) => usize::from(svc.is_some_and(|s| {
-                    self.ctx.namespace_of(r) == s.namespace && s.selects(&we.spec.labels)
-                })),
-                IstioResource::ServiceEntry(se) if se.spec.hosts.iter().any(|h| h == host) => {
-                    se.spec.endpoints().len()
-                }
-                _ => 0,
-            })
-            .sum::<usize>();
-        u32::try_from(n).unwrap_or(u32::MAX)
+        let entries = self
+            .service_for_host(host)
+            .map_or(0, |svc| self.selected_entries(svc).count());
+        let listed = self.entry_endpoints.get(host).copied().unwrap_or(0);
+        u32::try_from(entries + listed).unwrap_or(u32::MAX)
     }
 
     /// Whether requests for `host` are meant to fail over: it has endpoints with a locality,
@@ -143,19 +132,20 @@ impl Set<'_> {
             });
         let svc = self.service_for_host(host);
         let by_sidecar = dp.sidecar_inbound_connection_pool.value
-            && self.resources.iter().any(|r| match r {
-                IstioResource::Sidecar(sc) => {
-                    self.ctx.namespace_of(r) == ns
-                        && sidecar_pool(sc).is_some_and(|p| !pool_limits(p).is_empty())
+            && self
+                .sidecars
+                .get(ns.as_str())
+                .into_iter()
+                .flatten()
+                .any(|(_, sc)| {
+                    sidecar_pool(sc).is_some_and(|p| !pool_limits(p).is_empty())
                         && svc.is_some_and(|s| {
                             sc.spec
                                 .workload_selector
                                 .as_ref()
                                 .is_none_or(|sel| self.selects_pods_of(&sel.labels, s))
                         })
-                }
-                _ => false,
-            });
+                });
         by_rule || by_sidecar
     }
 }
@@ -709,16 +699,7 @@ fn overloaded_503(
 
 /// `sidecars-select-same-pods`, over every Sidecar of the set.
 pub(super) fn sidecars(set: &Set<'_>, dp: Option<&DataPlane>, out: &mut Findings) {
-    let mut by_namespace: BTreeMap<&str, Vec<(usize, &Sidecar)>> = BTreeMap::new();
-    for (i, r) in set.resources.iter().enumerate() {
-        if let IstioResource::Sidecar(sc) = r {
-            by_namespace
-                .entry(set.namespace(i))
-                .or_default()
-                .push((i, sc));
-        }
-    }
-    for (ns, list) in by_namespace {
+    for (&ns, list) in &set.sidecars {
         for (k, &(j, later)) in list.iter().enumerate() {
             let Some((earlier, overlap)) = list[..k]
                 .iter()
