@@ -64,15 +64,19 @@ impl Set<'_> {
         (!ns.is_empty() && !ns.contains('.')).then(|| ns.to_owned())
     }
 
-    /// The known pods of `host`'s Service; `None` when no known workload is selected.
-    pub(super) fn pods(&self, host: &str) -> Option<Pods> {
-        let svc = self.service_for_host(host)?;
-        let picked: Vec<_> = self
-            .ctx
+    /// The known workloads `svc` selects.
+    fn workloads_of(&self, svc: &KnownService) -> Vec<&crate::analysis::KnownWorkload> {
+        self.ctx
             .workloads
             .iter()
             .filter(|w| w.namespace == svc.namespace && svc.selects(&w.labels))
-            .collect();
+            .collect()
+    }
+
+    /// The known pods of `host`'s Service; `None` when no known workload is selected.
+    pub(super) fn pods(&self, host: &str) -> Option<Pods> {
+        let svc = self.service_for_host(host)?;
+        let picked = self.workloads_of(svc);
         if picked.is_empty() {
             return None;
         }
@@ -156,12 +160,7 @@ impl Set<'_> {
     fn selects_pods_of(&self, labels: &BTreeMap<String, String>, svc: &KnownService) -> bool {
         let picks =
             |pod: &BTreeMap<String, String>| labels.iter().all(|(k, v)| pod.get(k) == Some(v));
-        let known: Vec<_> = self
-            .ctx
-            .workloads
-            .iter()
-            .filter(|w| w.namespace == svc.namespace && svc.selects(&w.labels))
-            .collect();
+        let known = self.workloads_of(svc);
         if known.is_empty() {
             picks(&svc.selector)
         } else {
