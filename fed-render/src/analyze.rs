@@ -19,7 +19,9 @@ use std::fmt;
 
 use fed_model::{Topology, ValidatedFederation};
 use istio_types::IstioResource;
-use istio_types::analysis::{self, AnalysisContext, Code, IstioRelease, KnownService};
+use istio_types::analysis::{
+    self, AnalysisContext, Code, IstioRelease, KnownService, KnownWorkload,
+};
 use istio_types::networking::{ServerTlsMode, TlsMode};
 use istio_types::validate::Severity;
 
@@ -122,17 +124,30 @@ pub fn release(fed: &ValidatedFederation) -> IstioRelease {
     IstioRelease::new(v.major(), v.minor())
 }
 
-/// The analysis context of one bundle: the federation's release and cluster domain, and the
-/// bundle's Services as every Service there is.
+/// The analysis context of one bundle: the federation's release and cluster domain, the
+/// bundle's Services as every Service there is and, in the peer-to-peer topology, its
+/// Deployments as the pods there are (every pod of a peer's bundle runs in that peer, so the
+/// analyzers count them as the local pods). A consumer/provider bundle holds the Deployments
+/// of every cluster, each pinned to its own zone, behind one Service: counted together they
+/// would all look local, so they are left out and the analyzers assume one local pod.
 pub fn context(fed: &ValidatedFederation, bundle: &Bundle) -> AnalysisContext {
     let domain = fed.mesh().cluster_domain().to_owned();
     let services = bundle
         .of_kind("Service")
         .filter_map(|o| KnownService::from_json(&o.to_json_value(), "default", &domain))
         .collect();
+    let workloads = if fed.topology().is_peer_to_peer() {
+        bundle
+            .of_kind("Deployment")
+            .filter_map(|o| KnownWorkload::from_json(&o.to_json_value(), "default"))
+            .collect()
+    } else {
+        Vec::new()
+    };
     AnalysisContext {
         services,
         services_complete: true,
+        workloads,
         cluster_domain: domain,
         ..AnalysisContext::for_release(release(fed))
     }

@@ -206,3 +206,51 @@ fn explain_liqo_and_unknown_service() {
         "no service \"s1\" in federation fluidosmesh (services: fluidosmesh/s0)"
     );
 }
+
+/// A peer's Deployments are its local pods: with four replicas one ejected pod moves nothing,
+/// reported against the overflow rule's thresholds. A consumer/provider bundle's Deployments
+/// (one per zone, behind one Service) are not counted as local.
+#[test]
+fn peer_deployments_count_as_the_local_pods() {
+    let four = example("apan.yaml").replacen("replicas: 1", "replicas: 4", 1);
+    let fed = validated(&four);
+    let (bundles, found) = findings(&fed);
+    let tein = bundles.iter().find(|b| b.cluster == "tein").unwrap();
+    let ctx = fed_render::analyze::context(&fed, tein);
+    assert_eq!(
+        ctx.workloads
+            .iter()
+            .map(|w| (w.name.as_str(), w.replicas))
+            .collect::<Vec<_>>(),
+        [("echo", 4)]
+    );
+    let one: Vec<_> = found
+        .iter()
+        .filter(|f| {
+            f.code == FindingCode::Istio(istio_types::analysis::Code::OneEjectionMovesNothing)
+        })
+        .collect();
+    assert_eq!(one.len(), 1, "{found:#?}");
+    assert_eq!(one[0].cluster, "tein");
+    assert_eq!(
+        one[0].federation_path,
+        "spec.services[0].overflow[0].thresholds"
+    );
+    assert!(one[0].message.contains("4 local pods (default/echo)"));
+    // One replica: nothing to say.
+    let (_, found) = findings(&validated(&example("apan.yaml")));
+    assert!(found.iter().all(
+        |f| f.code != FindingCode::Istio(istio_types::analysis::Code::OneEjectionMovesNothing)
+    ));
+
+    let liqo = validated(&example("liqo.yaml"));
+    let bundles = fed_render::render(&liqo).unwrap();
+    assert!(
+        bundles
+            .iter()
+            .any(|b| b.of_kind("Deployment").next().is_some())
+    );
+    for b in &bundles {
+        assert!(fed_render::analyze::context(&liqo, b).workloads.is_empty());
+    }
+}

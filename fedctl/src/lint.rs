@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use istio_types::IstioResource;
-use istio_types::analysis::{self, AnalysisContext, IstioRelease, KnownService};
+use istio_types::analysis::{self, AnalysisContext, IstioRelease, KnownService, KnownWorkload};
 use istio_types::read::{Document, lines_of, read_stream_map};
 
 use crate::diag::{self, Diagnostic, OutputFormat, Severity};
@@ -19,14 +19,18 @@ use crate::exit;
 /// RequestAuthentication. Documents of other kinds are skipped with a note on stderr.
 ///
 /// Then the cross-resource analyzers run over everything read, all files together (Services in
-/// the files count as the cluster's Services): failover or connection-pool limits without
-/// outlier detection, a maxEjectionPercent that cannot eject the local endpoints, ignored or
-/// masked error counters, endpoint port names the service does not have, ServiceEntry
-/// endpoints Istio will not merge, DestinationRules for unknown hosts or for one host twice,
-/// VirtualService subsets no DestinationRule defines (an error when the host's DestinationRule is
-/// among the files and lacks the subset, a warning when none is). The webhook rules follow the
-/// newest Istio release fedctl knows; give `--istio 1.5` (the target release) for that release's
-/// verdict where the rules changed between releases, and for the analyzers that depend on it.
+/// the files count as the cluster's Services, Deployments and StatefulSets as its pods):
+/// failover or connection-pool limits without outlier detection, a maxEjectionPercent that
+/// cannot eject enough local pods, ignored or masked error counters, endpoint port names the
+/// service does not have, ServiceEntry endpoints Istio will not merge, DestinationRules for
+/// unknown hosts or for one host twice, VirtualService subsets no DestinationRule defines (an
+/// error when the host's DestinationRule is among the files and lacks the subset, a warning
+/// when none is), two Sidecars selecting the same pods, so many pods that one ejection moves
+/// nothing. The webhook rules follow the newest Istio release fedctl knows; give `--istio 1.5`
+/// (the target release) for that release's verdict where the rules changed, and for the checks
+/// that depend on what its data plane does: client-side limits that never eject or that eject
+/// the remote endpoints, retries that cannot reach the other cluster (without it, the ejection
+/// checks use the newest release known).
 ///
 /// Output: one `file:line: error|warning: Kind ns/name: path: message` line per finding
 /// (`warning[code]:` for the analyzers' findings), or with `--output json` a JSON array of
@@ -63,6 +67,7 @@ struct Read {
 struct Set {
     resources: Vec<Read>,
     services: Vec<KnownService>,
+    workloads: Vec<KnownWorkload>,
     /// Each file as shown in messages, and its text (documents are kept as ranges of it).
     files: Vec<(PathBuf, String)>,
 }
@@ -116,12 +121,18 @@ pub(crate) fn run(args: &Args) -> u8 {
     if errors > 0 { exit::INVALID } else { exit::OK }
 }
 
+/// A document of another kind the analyzers use.
+enum Known {
+    Service(KnownService),
+    Workload(KnownWorkload),
+}
+
 /// What one document of a file gave.
 enum Outcome {
     /// It could not be read.
     Unreadable(Diagnostic),
-    /// Another kind (`Kind (apiVersion)`), and the Service it is when it is one.
-    Other(String, Option<KnownService>),
+    /// Another kind (`Kind (apiVersion)`), and the Service or workload it is when it is one.
+    Other(String, Option<Known>),
     /// An Istio resource, kept for the analyzers, with its webhook-rule findings.
     Istio(Read, Vec<Diagnostic>),
 }
@@ -154,14 +165,17 @@ fn lint_text(
         Ok(Document::Other {
             api_version, kind, ..
         }) => {
-            let service = if kind == "Service" {
-                serde_saphyr::from_str::<serde_json::Value>(raw.text)
-                    .ok()
+            let value = || serde_saphyr::from_str::<serde_json::Value>(raw.text).ok();
+            let known = match kind.as_str() {
+                "Service" => value()
                     .and_then(|v| KnownService::from_json(&v, "default", "cluster.local"))
-            } else {
-                None
+                    .map(Known::Service),
+                "Deployment" | "StatefulSet" => value()
+                    .and_then(|v| KnownWorkload::from_json(&v, "default"))
+                    .map(Known::Workload),
+                _ => None,
             };
-            Outcome::Other(format!("{kind} ({api_version})"), service)
+            Outcome::Other(format!("{kind} ({api_version})"), known)
         }
         Ok(Document::Istio(r)) => {
             let report = r.validate_for(release);
@@ -205,8 +219,12 @@ fn lint_text(
     for outcome in outcomes {
         match outcome {
             Outcome::Unreadable(d) => out.push(d),
-            Outcome::Other(what, service) => {
-                set.services.extend(service);
+            Outcome::Other(what, known) => {
+                match known {
+                    Some(Known::Service(s)) => set.services.push(s),
+                    Some(Known::Workload(w)) => set.workloads.push(w),
+                    None => {}
+                }
                 *skipped.entry(what).or_default() += 1;
             }
             Outcome::Istio(read, diagnostics) => {
@@ -235,6 +253,7 @@ fn analyze(set: &Set, istio: Option<IstioRelease>, out: &mut Vec<Diagnostic>) {
         services: set.services.clone(),
         // Only when the files show Services do they stand for all of the cluster's.
         services_complete: !set.services.is_empty(),
+        workloads: set.workloads.clone(),
         ..AnalysisContext::default()
     };
     let findings = analysis::analyze(set.resources.iter().map(|r| &r.resource), &ctx);

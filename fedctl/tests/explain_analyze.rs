@@ -172,3 +172,103 @@ fn lint_runs_the_analyzers_across_documents_with_lines_and_codes() {
         .collect();
     assert_eq!(codes, ["subset-not-defined"], "{v:#}");
 }
+
+/// A Service, its Deployment, the WorkloadEntry of a remote gateway, the pods' rule with
+/// limits (exported to their namespace only) and a route retrying 503s towards the peer.
+const RETRYING: &str = "apiVersion: v1
+kind: Service
+metadata: {name: echo, namespace: default}
+spec:
+  selector: {app: echo}
+  ports: [{name: http, port: 80}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: echo, namespace: default}
+spec:
+  replicas: 4
+  selector: {matchLabels: {app: echo}}
+  template:
+    metadata:
+      labels: {app: echo}
+      ANNOTATIONS
+    spec:
+      containers: [{name: echo, image: ealen/echo-server:0.9.2}]
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: echo-gke, namespace: default}
+spec:
+  address: 202.28.193.115
+  ports: {http: 15443}
+  labels: {app: echo}
+  locality: us-west1/us-west1-b
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: echo, namespace: default}
+spec:
+  host: echo.default.svc.cluster.local
+  exportTo: [\".\"]
+  trafficPolicy:
+    connectionPool: {http: {http2MaxRequests: 2}}
+    outlierDetection: {consecutiveGatewayErrors: 1, maxEjectionPercent: 100}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: echo, namespace: default}
+spec:
+  hosts: [echo]
+  http:
+    - route:
+        - destination: {host: echo}
+      retries: {attempts: 2, retryOn: \"503\", retryRemoteLocalities: true}
+";
+
+#[test]
+fn lint_counts_the_deployments_pods_and_reads_their_annotations() {
+    let codes = |text: &str, istio: &str| -> Vec<String> {
+        let out = fedctl(&["lint", "-", "--istio", istio, "--output", "json"], text);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|d| Some(format!("{}:{}", d["code"].as_str()?, d["line"])))
+            .collect()
+    };
+    // The line of the first line of `text` that contains `needle`.
+    let line =
+        |text: &str, needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    // Four pods from the Deployment: one ejection moves nothing (at the outlierDetection's
+    // line); clients in the namespace get the limits; the pods' overflow 503s carry
+    // x-envoy-overloaded, which nothing removes on 1.18 and the annotation removes from 1.19.
+    let expected = |text: &str, overloaded: bool| {
+        let mut out = vec![
+            format!(
+                "namespace-clients-get-limits:{}",
+                line(text, "connectionPool:")
+            ),
+            format!(
+                "one-ejection-moves-nothing:{}",
+                line(text, "outlierDetection:")
+            ),
+        ];
+        if overloaded {
+            out.push(format!(
+                "overloaded-503-not-retried:{}",
+                line(text, "retries:")
+            ));
+        }
+        out
+    };
+    let plain = RETRYING.replace("      ANNOTATIONS\n", "");
+    assert_eq!(codes(&plain, "1.18"), expected(&plain, true));
+    assert_eq!(codes(&plain, "1.19"), expected(&plain, true));
+    let annotated = RETRYING.replace(
+        "ANNOTATIONS",
+        "annotations: {proxy.istio.io/config: '{\"proxyHeaders\":{\"envoyDebugHeaders\":{\"disabled\":true}}}'}",
+    );
+    assert_eq!(codes(&annotated, "1.18"), expected(&annotated, true));
+    assert_eq!(codes(&annotated, "1.19"), expected(&annotated, false));
+}

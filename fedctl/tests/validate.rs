@@ -432,19 +432,16 @@ fn warnings_alone_exit_zero() {
     let text = example("apan.yaml").replacen("maxEjectionPercent: 100", "maxEjectionPercent: 0", 1);
     let (code, diagnostics) = validate_json(&text);
     assert_eq!(code, 0);
-    // The model's warning, then the analyzers' (Istio reads 0 as unset, Envoy's 10%; no
-    // shared CA): all warnings.
+    // The model's warning, then the analyzers' (no shared CA): all warnings. Istio reads 0
+    // as unset, Envoy's 10%, which on Istio 1.5 (Envoy 1.13) still lets the first host go:
+    // with one local pod and one remote gateway that is enough, so no ejection finding.
     let codes: Vec<&str> = diagnostics
         .iter()
         .map(|d| d["code"].as_str().unwrap_or("-"))
         .collect();
     assert_eq!(
         codes,
-        [
-            "-",
-            "max-ejection-percent-too-low",
-            "istio-mutual-without-shared-ca"
-        ],
+        ["-", "istio-mutual-without-shared-ca"],
         "{diagnostics:?}"
     );
     assert!(diagnostics.iter().all(|d| d["severity"] == "warning"));

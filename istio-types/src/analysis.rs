@@ -22,19 +22,36 @@
 //! |---|---|---|---|
 //! | `failover-without-outlier-detection` | warning | a traffic policy sets locality `failover`, `failoverPriority` or `enabled: true` but has no `outlierDetection`: Istio only assigns failover priorities when the same policy has outlier detection (pilot `ApplyLocalityLoadBalancer(..., enableFailover)` with `enableFailover` = outlier detection set), so nothing ever marks the local endpoints unhealthy and traffic never moves to another locality | add `outlierDetection` to the same policy (a port-level policy does not inherit it) |
 //! | `connection-pool-without-outlier-detection` | warning | `connectionPool` limits without `outlierDetection`: requests beyond the limits get a 503 from the client's own sidecar (Envoy response flag `UO`, upstream overflow) and are not sent anywhere else; no endpoint is ejected, so nothing spills over to another locality or cluster | add `outlierDetection` with a gateway-error threshold to the same policy |
-//! | `max-ejection-percent-too-low` | warning | the host has endpoints in other localities (or the policy asks for locality failover) but `maxEjectionPercent` is below 100 (Envoy's default is 10% when unset): Envoy refuses an ejection that would take the ejected share above it, so with few local endpoints they are never all ejected and traffic does not fail over (Envoy `DetectorImpl::ejectHost`; envoyproxy/envoy#27909 removed the old "always eject one host") | `maxEjectionPercent: 100` |
-//! | `consecutive-5xx-masks-gateway-errors` | warning | `consecutiveGatewayErrors` above 5 with `consecutive5xxErrors` unset: Envoy's default `consecutive_5xx` of 5 stays enforced (Istio only overrides it when the field is set), and since every gateway error is a 5xx, ejection happens after 5 errors, not after the number written | set `consecutive5xxErrors` (0 disables it) |
-//! | `consecutive-errors-ignored` | warning | `consecutiveErrors` on a target Istio >= 1.7, which no longer reads it: Envoy's defaults apply instead (eject after 5 consecutive 5xx), so an overflow meant to trigger after N errors triggers after 5 | use `consecutiveGatewayErrors` (or `consecutive5xxErrors`) |
+//! | `max-ejection-percent-too-low` | warning | requests for the host are meant to fail over, but `maxEjectionPercent` (Envoy's default, 10%, when unset or 0) lets fewer hosts be ejected at once than the local pods must lose before any traffic moves: counting the local pods (the known workloads' replicas, 1 when unknown) and the endpoints elsewhere (WorkloadEntries, ServiceEntry endpoints; 1 when none is shown), with the release's ejection rule (`DataPlane::max_ejection`: up to Istio 1.18 the first host always goes, from 1.19 the share after the ejection must fit) and the overprovisioning factor (`DataPlane::ejections_before_spill`) | the smallest percentage that works, given in the message (100 lets every local pod go) |
+//! | `consecutive-5xx-masks-gateway-errors` | warning | `consecutiveGatewayErrors` above Envoy's default `consecutive_5xx` (5) with `consecutive5xxErrors` unset, on a release where that default stays enforced (`DataPlane::default_5xx_stays_enforced`, Istio >= 1.7; the newest release's facts when none is given): every gateway error is a 5xx, so ejection happens after 5 errors, not after the number written | set `consecutive5xxErrors` (0 disables it) |
+//! | `consecutive-errors-ignored` | warning | `consecutiveErrors` on a target release that ignores it (`DataPlane::consecutive_errors`, Istio >= 1.7): Envoy's defaults apply instead (eject after 5 consecutive 5xx), so an overflow meant to trigger after N errors triggers after 5 | use `consecutiveGatewayErrors` (or `consecutive5xxErrors`) |
 //! | `endpoint-port-name-unknown` | warning | a WorkloadEntry selected by a Kubernetes Service maps a port name the Service does not have: Istio maps endpoint ports by the Service's port names, so the mapping is ignored and traffic goes to the Service's target port on the entry's address instead (a ServiceEntry endpoint with an unknown port name is already an admission error) | use the Service's port names as keys |
 //! | `service-entry-not-merged` | warning | a ServiceEntry with static endpoints for the host of a Kubernetes Service: Istio 1.5-1.6 merges such endpoints into the Service only when namespace and port names match; from 1.7 it never does (from 1.11 the Service wins and the entry only decorates it), so the endpoints receive no traffic | put the entry in the Service's namespace with its port names (<= 1.6), or use WorkloadEntries the Service selects (>= 1.7) |
 //! | `destination-rule-host-unknown` | warning | no Service or ServiceEntry in the set defines the DestinationRule's host: Istio builds no cluster for an unknown host, so the rule does nothing | fix the host (short names resolve in the rule's namespace) or add the ServiceEntry |
 //! | `subset-not-defined` | error | a VirtualService routes to a subset no DestinationRule for that host defines (a warning when no DestinationRule for the host is among the resources given: they cannot prove the subset missing): the route points at a cluster Envoy does not have and every request on it gets a 503 (`NC`, no cluster) | define the subset in the host's DestinationRule, or fix the name; lint the host's DestinationRule with the VirtualService |
 //! | `duplicate-destination-rule` | warning | two DestinationRules for the same host in the same namespace (and the same workload selector): Istio merges them silently: subsets are combined, but only the first rule's (the oldest's) traffic policy is used (pilot `mergeDestinationRule`) | keep one rule per host |
+//! | `client-overflow-never-ejects` | warning | a failover policy's `connectionPool` limits reach clients outside the service's namespace, on a release where a client's own overflow is never scored by outlier detection (`DataPlane::client_overflow_ejects`: Istio 1.5-1.6 and >= 1.18) and whose placement is not the single shared rule (`DataPlane::threshold_placement`, so not 1.5-1.6): the client answers 503 UO itself, does not retry, ejects nothing, and its limits (shared by all endpoints) keep the server pods' own limits, whose 503s do eject, from being reached | the release's placement: a Sidecar `inboundConnectionPool` (>= 1.21), or a service-namespace rule with `exportTo: ["."]` and a root-namespace rule without `connectionPool` |
+//! | `client-limits-shared-with-remote` | warning | a failover policy's `http2MaxRequests` reaches clients outside the service's namespace on a release where that overflow is scored against the endpoint the client picked (`DataPlane::client_max_requests_overflow_ejects`, Istio 1.7-1.17): the limits are shared by every endpoint (`client_limits_shared_by_all_endpoints`), so the endpoints elsewhere get ejected too and, panic mode off, Envoy routes nothing: 503 UH | keep the limits on the pods' inbound side only (service-namespace rule with `exportTo: ["."]`) |
+//! | `namespace-clients-get-limits` | warning | a failover rule with `connectionPool` in the service's namespace exported to that namespace only (the placement rendered for Istio 1.7-1.20): the pods' inbound side uses it, and so do clients in that namespace (a proxy looks rules up in its own namespace first), for whom the limits are client-side: their overflow never ejects, or on 1.7-1.17 risks 503 UH. Other clients are not affected; the finding is informational when no client runs there | run the clients elsewhere; from 1.21 move the limits to a Sidecar `inboundConnectionPool` |
+//! | `one-ejection-moves-nothing` | warning | the Service's known pods are so many that, with Envoy's overprovisioning factor (140%, `DataPlane::ejections_before_spill`), one ejected pod moves no request (4 or more pods): its share goes to the other local pods and several must be ejected at once before anything spills over | at most 3 replicas per cluster, or limits that make several pods overflow together |
+//! | `retry-stays-local` | warning | a route with retries to a host that fails over, without `retryRemoteLocalities: true` (or with fewer attempts than its update frequency, 2; or on a release without the field, 1.5): `previous_hosts` stays among the priorities that have load, so retries never reach the endpoints elsewhere (`DataPlane::retry_remote_localities`, `default_retry`) | `retryRemoteLocalities: true`, `attempts: 2` |
+//! | `retry-503-not-retried` | warning | a route with retries to a host that fails over does not retry a 503: an explicit `retryOn` without `5xx`, `gateway-error` or `503`, or none on a release whose default status codes leave 503 out (`DataPlane::default_retry`: excluded by default in 1.24-1.26, gone from 1.27) | `retryOn: "503"` |
+//! | `overloaded-503-not-retried` | warning | a route retrying 503s for a host whose pods have inbound connection-pool limits: their overflow 503s carry `x-envoy-overloaded`, which Envoy never retries (`DataPlane::overloaded_header_blocks_retry`); before Istio 1.19 nothing removes the header, from 1.19 it fires only when the set shows the pods without the `envoyDebugHeaders` annotation (`envoy_debug_headers_annotation`) | from 1.19, annotate the pods `proxy.istio.io/config: '{"proxyHeaders":{"envoyDebugHeaders":{"disabled":true}}}'` |
+//! | `sidecars-select-same-pods` | warning | two Sidecars in one namespace select the same pods (both without `workloadSelector`; or a known workload both select; or, with no workload known, one selector including the other's labels): a proxy uses only the oldest that selects it (pilot `doGetSidecarScope`), so the other's settings, an `inboundConnectionPool` included, are silently ignored | one Sidecar per set of pods |
+//!
+//! The analyzers read what a release does from [`crate::dataplane::DataPlane`]; their
+//! messages cite the source of the facts they use. Those that depend on the release run only
+//! when [`AnalysisContext::istio`] is given, but for `max-ejection-percent-too-low`,
+//! `one-ejection-moves-nothing`, `consecutive-5xx-masks-gateway-errors` and
+//! `failover-without-outlier-detection`, which then use the newest known release's facts.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+mod runtime;
+
 use crate::IstioResource;
+use crate::dataplane::{ConsecutiveErrors, DataPlane, RemoteEndpoints};
 use crate::networking::{
     ConnectionPoolSettings, DestinationRule, LoadBalancerSettings, OutlierDetection, ServiceEntry,
     TrafficPolicy, VirtualService, WorkloadEntry,
@@ -64,11 +81,27 @@ pub enum Code {
     SubsetNotDefined,
     /// Two DestinationRules for one host.
     DuplicateDestinationRule,
+    /// Client-side limits relied on for failover on a release where their overflow never ejects.
+    ClientOverflowNeverEjects,
+    /// Client-side limits whose overflow ejects, shared with the endpoints elsewhere.
+    ClientLimitsSharedWithRemote,
+    /// A rule exported to the service's namespace only: clients there get its limits.
+    NamespaceClientsGetLimits,
+    /// So many local pods that one ejection moves no traffic.
+    OneEjectionMovesNothing,
+    /// Retries that never leave the local priority.
+    RetryStaysLocal,
+    /// Retries that do not retry a 503.
+    Retry503NotRetried,
+    /// Retries of overflow 503s that carry `x-envoy-overloaded`.
+    OverloadedNotRetried,
+    /// Two Sidecars selecting the same pods.
+    SidecarsSelectSamePods,
 }
 
 impl Code {
     /// Every code, in documentation order.
-    pub const ALL: [Code; 10] = [
+    pub const ALL: [Code; 18] = [
         Code::FailoverWithoutOutlierDetection,
         Code::ConnectionPoolWithoutOutlierDetection,
         Code::MaxEjectionPercentTooLow,
@@ -79,6 +112,14 @@ impl Code {
         Code::DestinationRuleHostUnknown,
         Code::SubsetNotDefined,
         Code::DuplicateDestinationRule,
+        Code::ClientOverflowNeverEjects,
+        Code::ClientLimitsSharedWithRemote,
+        Code::NamespaceClientsGetLimits,
+        Code::OneEjectionMovesNothing,
+        Code::RetryStaysLocal,
+        Code::Retry503NotRetried,
+        Code::OverloadedNotRetried,
+        Code::SidecarsSelectSamePods,
     ];
 
     /// The code as written in output, e.g. `failover-without-outlier-detection`.
@@ -96,6 +137,14 @@ impl Code {
             Code::DestinationRuleHostUnknown => "destination-rule-host-unknown",
             Code::SubsetNotDefined => "subset-not-defined",
             Code::DuplicateDestinationRule => "duplicate-destination-rule",
+            Code::ClientOverflowNeverEjects => "client-overflow-never-ejects",
+            Code::ClientLimitsSharedWithRemote => "client-limits-shared-with-remote",
+            Code::NamespaceClientsGetLimits => "namespace-clients-get-limits",
+            Code::OneEjectionMovesNothing => "one-ejection-moves-nothing",
+            Code::RetryStaysLocal => "retry-stays-local",
+            Code::Retry503NotRetried => "retry-503-not-retried",
+            Code::OverloadedNotRetried => "overloaded-503-not-retried",
+            Code::SidecarsSelectSamePods => "sidecars-select-same-pods",
         }
     }
 
@@ -203,6 +252,73 @@ impl KnownService {
     }
 }
 
+/// A workload (Deployment or StatefulSet) known to run, as far as the analyzers need it: the
+/// release-dependent analyzers count a Service's pods ([`KnownService::selects`] on
+/// [`Self::labels`]) and read its pods' annotations.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KnownWorkload {
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`.
+    pub namespace: String,
+    /// The pods' labels (`spec.template.metadata.labels`).
+    pub labels: BTreeMap<String, String>,
+    /// The pods' annotations (`spec.template.metadata.annotations`).
+    pub annotations: BTreeMap<String, String>,
+    /// `spec.replicas` (Kubernetes' default, 1, when unset). An autoscaler may change it; the
+    /// analyzers count what is written.
+    pub replicas: u32,
+}
+
+impl KnownWorkload {
+    /// Reads a Deployment or StatefulSet given as JSON; `None` for other kinds or without a
+    /// name. A missing namespace is `default_namespace`.
+    pub fn from_json(value: &serde_json::Value, default_namespace: &str) -> Option<Self> {
+        if !matches!(value.get("kind")?.as_str()?, "Deployment" | "StatefulSet") {
+            return None;
+        }
+        let strings = |pointer: &str| -> BTreeMap<String, String> {
+            value
+                .pointer(pointer)
+                .and_then(serde_json::Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Some(Self {
+            name: value.pointer("/metadata/name")?.as_str()?.to_owned(),
+            namespace: value
+                .pointer("/metadata/namespace")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or(default_namespace)
+                .to_owned(),
+            labels: strings("/spec/template/metadata/labels"),
+            annotations: strings("/spec/template/metadata/annotations"),
+            replicas: value
+                .pointer("/spec/replicas")
+                .and_then(serde_json::Value::as_u64)
+                .map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+        })
+    }
+
+    /// Whether the pods' `proxy.istio.io/config` annotation turns Envoy's debug headers off
+    /// (`proxyHeaders.envoyDebugHeaders.disabled: true`, a ProxyConfig in YAML or JSON). Whether
+    /// the release honours it is [`crate::dataplane::DataPlane::envoy_debug_headers_annotation`].
+    pub fn envoy_debug_headers_disabled(&self) -> bool {
+        self.annotations
+            .get("proxy.istio.io/config")
+            .and_then(|text| serde_saphyr::from_str::<serde_json::Value>(text).ok())
+            .and_then(|v| {
+                v.pointer("/proxyHeaders/envoyDebugHeaders/disabled")
+                    .and_then(serde_json::Value::as_bool)
+            })
+            .unwrap_or(false)
+    }
+}
+
 /// What the analyzers know beyond the resources themselves.
 #[derive(Clone, Debug)]
 pub struct AnalysisContext {
@@ -214,6 +330,10 @@ pub struct AnalysisContext {
     /// Whether [`Self::services`] lists every Kubernetes Service there is. When false, a host
     /// of the form `*.svc.<clusterDomain>` is assumed to exist.
     pub services_complete: bool,
+    /// Workloads known to run (from the same files, or rendered alongside): a Service's pods
+    /// are those of the workloads in its namespace its selector picks. Empty when unknown:
+    /// then the analyzers that count pods assume one and say so.
+    pub workloads: Vec<KnownWorkload>,
     /// Other hosts known to exist (e.g. from a service registry the set does not show).
     pub extra_hosts: BTreeSet<String>,
     /// The cluster domain short names are resolved with (default `cluster.local`).
@@ -228,6 +348,7 @@ impl Default for AnalysisContext {
             istio: None,
             services: Vec::new(),
             services_complete: false,
+            workloads: Vec::new(),
             extra_hosts: BTreeSet::new(),
             cluster_domain: "cluster.local".to_owned(),
             default_namespace: "default".to_owned(),
@@ -340,7 +461,12 @@ pub fn analyze<'a>(
                 }
                 IstioResource::ServiceEntry(se) => service_entry(&set, i, se, &mut out),
                 IstioResource::WorkloadEntry(we) => workload_entry(&set, i, we, &mut out),
-                IstioResource::VirtualService(vs) => virtual_service(&set, i, vs, &mut out),
+                IstioResource::VirtualService(vs) => {
+                    virtual_service(&set, i, vs, &mut out);
+                    if ctx.istio.is_some() {
+                        runtime::virtual_service(&set, i, vs, &set.dp, &mut out);
+                    }
+                }
                 _ => {}
             }
         }
@@ -348,6 +474,7 @@ pub fn analyze<'a>(
     });
     let mut out = Findings(per_resource);
     duplicate_destination_rules(&set, &mut out);
+    runtime::sidecars(&set, ctx.istio.is_some().then_some(&set.dp), &mut out);
     let mut findings = out.0;
     findings.sort_by(|a, b| {
         (a.resource, &a.path, a.code, &a.message).cmp(&(b.resource, &b.path, b.code, &b.message))
@@ -371,6 +498,15 @@ struct Set<'a> {
     located_entry_hosts: BTreeSet<&'a str>,
     /// Known Services by host (the first of each host, as a lookup in the list finds it).
     services: BTreeMap<&'a str, &'a KnownService>,
+    /// How many endpoints the ServiceEntries for each host list.
+    entry_endpoints: BTreeMap<&'a str, usize>,
+    /// WorkloadEntries by namespace.
+    workload_entries: BTreeMap<&'a str, Vec<&'a WorkloadEntry>>,
+    /// Sidecars by namespace, in input order.
+    sidecars: BTreeMap<&'a str, Vec<(usize, &'a crate::networking::Sidecar)>>,
+    /// The target release's data plane; the newest known release's when none is given (for
+    /// the analyzers that ran without a release before they read the table).
+    dp: DataPlane,
 }
 
 impl<'a> Set<'a> {
@@ -383,6 +519,10 @@ impl<'a> Set<'a> {
             entry_wildcards: Vec::new(),
             located_entry_hosts: BTreeSet::new(),
             services: BTreeMap::new(),
+            entry_endpoints: BTreeMap::new(),
+            workload_entries: BTreeMap::new(),
+            sidecars: BTreeMap::new(),
+            dp: DataPlane::of(ctx.istio.unwrap_or(IstioRelease::NEWEST_KNOWN)),
         };
         for svc in &ctx.services {
             set.services.entry(svc.host.as_str()).or_insert(svc);
@@ -396,6 +536,7 @@ impl<'a> Set<'a> {
                 IstioResource::ServiceEntry(se) => {
                     let located = se.spec.endpoints().iter().any(|e| e.locality.is_some());
                     for h in &se.spec.hosts {
+                        *set.entry_endpoints.entry(h).or_default() += se.spec.endpoints().len();
                         if h.starts_with('*') {
                             set.entry_wildcards.push(h);
                         } else {
@@ -406,10 +547,32 @@ impl<'a> Set<'a> {
                         }
                     }
                 }
+                IstioResource::WorkloadEntry(we) => {
+                    set.workload_entries
+                        .entry(ctx.namespace_of(r))
+                        .or_default()
+                        .push(we);
+                }
+                IstioResource::Sidecar(sc) => {
+                    set.sidecars
+                        .entry(ctx.namespace_of(r))
+                        .or_default()
+                        .push((i, sc));
+                }
                 _ => {}
             }
         }
         set
+    }
+
+    /// The WorkloadEntries `svc` selects.
+    fn selected_entries(&self, svc: &KnownService) -> impl Iterator<Item = &'a WorkloadEntry> {
+        self.workload_entries
+            .get(svc.namespace.as_str())
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |we| svc.selects(&we.spec.labels))
     }
 
     fn service_for_host(&self, host: &str) -> Option<&'a KnownService> {
@@ -452,14 +615,8 @@ impl<'a> Set<'a> {
         let Some(svc) = self.service_for_host(host) else {
             return false;
         };
-        self.resources.iter().any(|r| match r {
-            IstioResource::WorkloadEntry(we) => {
-                we.spec.locality.is_some()
-                    && self.ctx.namespace_of(r) == svc.namespace
-                    && svc.selects(&we.spec.labels)
-            }
-            _ => false,
-        })
+        self.selected_entries(svc)
+            .any(|we| we.spec.locality.is_some())
     }
 
     /// Whether anything defines `host` (resolved).
@@ -616,21 +773,29 @@ fn destination_rule_policies(set: &Set<'_>, i: usize, dr: &DestinationRule, out:
     let host = set.ctx.resolve_host(&dr.spec.host, &ns);
     let located = set.host_has_located_endpoints(&host);
     let istio = set.ctx.istio;
-    let od_example = match istio {
-        Some(v) if !v.at_least(1, 7) => "consecutiveErrors: 1",
+    let dp = &set.dp;
+    let od_example = match (istio, dp.consecutive_errors.value) {
+        (Some(_), ConsecutiveErrors::GatewayFailures) => "consecutiveErrors: 1",
         _ => "consecutiveGatewayErrors: 1",
+    };
+    let rule = runtime::Rule {
+        i,
+        dr,
+        ns: &ns,
+        host: &host,
+        dp,
+        release_known: istio.is_some(),
     };
     for p in effective_policies(dr) {
         let locality = p
             .load_balancer
             .as_ref()
             .and_then(|(lb, path)| lb.locality_lb_setting.as_ref().map(|l| (l, path)));
-        let wants_failover = locality.is_some_and(|(l, _)| {
-            !l.failover.is_empty() || !l.failover_priority.is_empty() || l.enabled == Some(true)
-        });
+        let wants_failover = runtime::wants_failover(&p);
         // Failover without outlier detection.
         if let (Some((l, lb_path)), None) = (locality, &p.outlier_detection)
             && wants_failover
+            && dp.failover_needs_outlier_detection.value
         {
             let what = if !l.failover.is_empty() {
                 "failover"
@@ -646,10 +811,11 @@ fn destination_rule_policies(set: &Set<'_>, i: usize, dr: &DestinationRule, out:
                 join(lb_path, "localityLbSetting"),
                 format!(
                     "locality load balancing ({what}) without outlierDetection in the same policy: Istio only \
-                     applies locality failover when outlier detection is set, so nothing marks the local \
+                     applies locality failover when outlier detection is set ({}), so nothing marks the local \
                      endpoints unhealthy and requests for {host} never go to another locality. Add \
                      outlierDetection (e.g. {od_example}, interval: 1s, baseEjectionTime: 30s, \
-                     maxEjectionPercent: 100) next to this loadBalancer"
+                     maxEjectionPercent: 100) next to this loadBalancer",
+                    dp.failover_needs_outlier_detection.source
                 ),
             );
         }
@@ -673,34 +839,16 @@ fn destination_rule_policies(set: &Set<'_>, i: usize, dr: &DestinationRule, out:
                 );
             }
         }
+        runtime::policy(set, &rule, &p, wants_failover || located, out);
         let Some((od, od_path)) = &p.outlier_detection else {
             continue;
         };
-        // maxEjectionPercent that cannot eject the local endpoints.
-        let max = od.max_ejection_percent.filter(|&m| m > 0);
-        if (wants_failover || located) && max.is_none_or(|m| m < 100) {
-            let (path, now) = match max {
-                Some(m) => (join(od_path, "maxEjectionPercent"), format!("{m}%")),
-                None => (od_path.clone(), "unset (Envoy's default, 10%)".to_owned()),
-            };
-            out.push(
-                set,
-                i,
-                Code::MaxEjectionPercentTooLow,
-                path,
-                format!(
-                    "maxEjectionPercent is {now} while requests for {host} are meant to fail over to \
-                     endpoints in other localities: Envoy refuses an ejection that would take the ejected \
-                     share of all the host's endpoints above it, so the local endpoints are never all \
-                     ejected (with 1 local and 1 remote endpoint, ejecting the local one is 50%) and \
-                     traffic stays local. Set maxEjectionPercent: 100"
-                ),
-            );
-        }
-        // consecutive5xxErrors' default ejects before consecutiveGatewayErrors.
+        // Envoy's default consecutive_5xx ejects before consecutiveGatewayErrors.
+        let default_5xx = dp.envoy_default_consecutive_5xx.value;
         if let Some(n) = od.consecutive_gateway_errors
-            && n > 5
+            && n > default_5xx
             && od.consecutive_5xx_errors.is_none()
+            && dp.default_5xx_stays_enforced.value
         {
             out.push(
                 set,
@@ -709,37 +857,56 @@ fn destination_rule_policies(set: &Set<'_>, i: usize, dr: &DestinationRule, out:
                 join(od_path, "consecutiveGatewayErrors"),
                 format!(
                     "consecutiveGatewayErrors is {n} but consecutive5xxErrors is unset, so Envoy's default \
-                     (eject after 5 consecutive 5xx) stays on; every gateway error (502/503/504) is a 5xx, \
-                     so endpoints are ejected after 5 errors, not {n}. Set consecutive5xxErrors: 0 to \
-                     disable it (or to the number you mean)"
+                     (eject after {default_5xx} consecutive 5xx) stays on ({}); every gateway error (502/503/504) \
+                     is a 5xx, so endpoints are ejected after {default_5xx} errors, not {n}. Set \
+                     consecutive5xxErrors: 0 to disable it (or to the number you mean)",
+                    dp.default_5xx_stays_enforced.source
                 ),
             );
         }
-        // consecutiveErrors is ignored from Istio 1.7 on.
+        // consecutiveErrors that the release ignores.
         if let (Some(n), Some(v)) = (od.consecutive_errors, istio)
             && n != 0
-            && v.at_least(1, 7)
+            && dp.consecutive_errors.value == ConsecutiveErrors::Ignored
         {
             let instead = if od.consecutive_gateway_errors.is_some()
                 || od.consecutive_5xx_errors.is_some()
             {
                 "the other counters of this outlierDetection apply".to_owned()
+            } else if dp.default_5xx_stays_enforced.value {
+                format!(
+                    "Envoy's default applies: an endpoint is ejected after {default_5xx} consecutive 5xx"
+                )
             } else {
-                "Envoy's default applies: an endpoint is ejected after 5 consecutive 5xx".to_owned()
+                "no error counter applies".to_owned()
             };
+            let read_by = last_release_reading_consecutive_errors()
+                .map_or_else(String::new, |r| format!(" (read only up to {r})"));
             out.push(
                 set,
                 i,
                 Code::ConsecutiveErrorsIgnored,
                 join(od_path, "consecutiveErrors"),
                 format!(
-                    "consecutiveErrors: {n} is ignored by Istio {v} (read only up to 1.6): {instead}, not \
-                     after {n}. Write consecutiveGatewayErrors: {n} (what consecutiveErrors meant up to \
-                     1.6: 502, 503 and 504 only)"
+                    "consecutiveErrors: {n} is ignored by Istio {v}{read_by}: {instead}, not after {n} ({}). \
+                     Write consecutiveGatewayErrors: {n} (what consecutiveErrors meant where it was read: 502, \
+                     503 and 504 only)",
+                    dp.consecutive_errors.source
                 ),
             );
         }
     }
+}
+
+/// The newest known release that still reads `consecutiveErrors`.
+fn last_release_reading_consecutive_errors() -> Option<IstioRelease> {
+    let (oldest, newest) = (IstioRelease::OLDEST_KNOWN, IstioRelease::NEWEST_KNOWN);
+    (oldest.minor()..=newest.minor())
+        .map(|minor| IstioRelease::new(oldest.major(), minor))
+        .take_while(|&r| {
+            DataPlane::of(r).consecutive_errors.value == ConsecutiveErrors::GatewayFailures
+        })
+        .last()
 }
 
 /// The set connection-pool fields that make Envoy refuse requests, as `field: value`.
@@ -799,7 +966,7 @@ fn service_entry(set: &Set<'_>, i: usize, se: &ServiceEntry, out: &mut Findings)
         };
         let Some(v) = set.ctx.istio else { continue };
         let at = index("spec.hosts", h);
-        if v.at_least(1, 7) {
+        if set.dp.remote_endpoints.value != RemoteEndpoints::ServiceEntryMerge {
             out.push(
                 set,
                 i,

@@ -797,7 +797,9 @@ impl DataPlane {
                 .base_ejection_time
                 .as_ref()
                 .map_or(base, crate::primitives::Duration::as_millis),
+            // Istio passes only a value above 0 (II 1.30.3 cluster_traffic_policy.go 491).
             max_ejection_percent: signed(od.max_ejection_percent)
+                .filter(|&n| n > 0)
                 .unwrap_or(self.envoy_default_max_ejection_percent.value)
                 .min(100),
             healthy_panic_threshold: if self.panic_threshold_is_min_health_percent.value {
@@ -874,6 +876,17 @@ mod tests {
         assert_eq!(before.max_ejectable(2, 10), 1);
         assert_eq!(after.max_ejectable(2, 100), 2);
         assert!(!before.may_eject(0, 2, 0));
+    }
+
+    #[cfg(feature = "resources")]
+    #[test]
+    fn max_ejection_percent_zero_is_envoys_default() {
+        let od = |pct| crate::networking::OutlierDetection {
+            max_ejection_percent: Some(pct),
+            ..crate::networking::OutlierDetection::default()
+        };
+        assert_eq!(at(30).outlier_detection(&od(0)).max_ejection_percent, 10);
+        assert_eq!(at(30).outlier_detection(&od(40)).max_ejection_percent, 40);
     }
 
     #[test]

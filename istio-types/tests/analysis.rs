@@ -2,7 +2,8 @@
 
 use istio_types::IstioResource;
 use istio_types::analysis::{
-    AnalysisContext, AnalysisFinding, Code, IstioRelease, KnownPort, KnownService, analyze,
+    AnalysisContext, AnalysisFinding, Code, IstioRelease, KnownPort, KnownService, KnownWorkload,
+    analyze,
 };
 use istio_types::read::{Document, read_stream};
 use istio_types::validate::Severity;
@@ -194,19 +195,21 @@ spec:
 ";
 
 #[test]
-fn max_ejection_percent_too_low() {
-    let ctx = AnalysisContext {
+fn max_ejection_percent_too_low_per_release() {
+    let ctx = |minor| AnalysisContext {
         services: vec![echo_service()],
         services_complete: true,
-        ..at(1, 30)
+        ..at(1, minor)
     };
-    // Unset: Envoy's 10%. The host has an endpoint in another locality.
+    // Unset: Envoy's 10%. One local pod (assumed) and one remote endpoint: up to Istio 1.18
+    // (Envoy 1.26) the first host always goes; from 1.19 ejecting it is 50% > 10%.
     let unset = format!(
         "{DR_HEAD}  trafficPolicy:
     outlierDetection: {{consecutiveGatewayErrors: 1}}
 {OVERFLOW_WE}"
     );
-    let found = run(&unset, &ctx);
+    assert_eq!(codes(&run(&unset, &ctx(18))), []);
+    let found = run(&unset, &ctx(19));
     assert_eq!(
         codes(&found),
         [(
@@ -214,35 +217,576 @@ fn max_ejection_percent_too_low() {
             "spec.trafficPolicy.outlierDetection"
         )]
     );
-    assert!(found[0].message.contains("10%"), "{}", found[0].message);
+    let m = &found[0].message;
+    assert!(m.contains("unset (Envoy's default, 10%)"), "{m}");
+    assert!(m.contains("1 local pod (assumed"), "{m}");
+    assert!(m.contains("envoyproxy/envoy#27624"), "{m}");
+    assert!(m.contains("at least 50"), "{m}");
+    // Without a release the newest facts apply.
+    let newest = AnalysisContext {
+        istio: None,
+        ..ctx(30)
+    };
+    assert_eq!(codes(&run(&unset, &newest)).len(), 1);
 
-    let fifty = format!(
-        "{DR_HEAD}  trafficPolicy:
-    outlierDetection: {{consecutiveGatewayErrors: 1, maxEjectionPercent: 50}}
+    // 40% cannot eject one host of two on 1.30; 50% can.
+    let pct = |p: u32| {
+        format!(
+            "{DR_HEAD}  trafficPolicy:
+    outlierDetection: {{consecutiveGatewayErrors: 1, maxEjectionPercent: {p}}}
 {OVERFLOW_WE}"
-    );
+        )
+    };
     assert_eq!(
-        codes(&run(&fifty, &ctx)),
+        codes(&run(&pct(40), &ctx(30))),
         [(
             Code::MaxEjectionPercentTooLow,
             "spec.trafficPolicy.outlierDetection.maxEjectionPercent"
         )]
     );
+    assert_eq!(codes(&run(&pct(50), &ctx(30))), []);
+    assert_eq!(codes(&run(&pct(100), &ctx(30))), []);
+
+    // Four local pods: two must go before anything moves, which 10% never allows, even
+    // before Envoy 1.27 (one host at a time), and 40% of 5 hosts does from 1.19.
+    let four = AnalysisContext {
+        workloads: vec![echo_workload(4, None)],
+        ..ctx(18)
+    };
+    let found = run(&pct(10), &four);
+    let low: Vec<_> = found
+        .iter()
+        .filter(|f| f.code == Code::MaxEjectionPercentTooLow)
+        .collect();
+    assert_eq!(low.len(), 1, "{found:#?}");
+    assert!(low[0].message.contains("4 local pods (default/echo)"));
+    assert!(
+        low[0].message.contains("at most 1 of 5"),
+        "{}",
+        low[0].message
+    );
+    let four_new = AnalysisContext {
+        workloads: vec![echo_workload(4, None)],
+        ..ctx(19)
+    };
+    assert!(
+        !run(&pct(40), &four_new)
+            .iter()
+            .any(|f| f.code == Code::MaxEjectionPercentTooLow)
+    );
 
     // Without endpoints elsewhere and without failover, a low limit is a sane safety net.
     let local_only = format!(
         "{DR_HEAD}  trafficPolicy:
-    outlierDetection: {{consecutiveGatewayErrors: 1, maxEjectionPercent: 50}}
+    outlierDetection: {{consecutiveGatewayErrors: 1, maxEjectionPercent: 10}}
 "
     );
-    assert_eq!(codes(&run(&local_only, &ctx)), []);
+    assert_eq!(codes(&run(&local_only, &ctx(30))), []);
+    // Locality failover asked for without the endpoints in the set: one is assumed.
+    let failover = format!(
+        "{DR_HEAD}  trafficPolicy:
+    loadBalancer:
+      localityLbSetting: {{enabled: true}}
+    outlierDetection: {{consecutiveGatewayErrors: 1, maxEjectionPercent: 10}}
+"
+    );
+    let found = run(&failover, &ctx(30));
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].message.contains("1 endpoint elsewhere (assumed"),
+        "{}",
+        found[0].message
+    );
+    assert_eq!(codes(&run(&failover, &ctx(18))), []);
+}
 
-    let fixed = format!(
+/// A Deployment of `replicas` pods labelled `app: echo`, with a `proxy.istio.io/config`
+/// annotation when given.
+fn echo_workload(replicas: u32, proxy_config: Option<&str>) -> KnownWorkload {
+    let mut annotations = serde_json::Map::new();
+    if let Some(c) = proxy_config {
+        annotations.insert("proxy.istio.io/config".into(), c.into());
+    }
+    KnownWorkload::from_json(
+        &serde_json::json!({
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "echo", "namespace": "default"},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": {"app": "echo"}},
+                "template": {"metadata": {
+                    "labels": {"app": "echo", "version": "v1"},
+                    "annotations": annotations,
+                }},
+            },
+        }),
+        "default",
+    )
+    .unwrap()
+}
+
+/// The findings of one code.
+fn only(found: &[AnalysisFinding], code: Code) -> Vec<&AnalysisFinding> {
+    found.iter().filter(|f| f.code == code).collect()
+}
+
+#[test]
+fn one_ejection_moves_nothing() {
+    let ctx = |minor, replicas| AnalysisContext {
+        services: vec![echo_service()],
+        services_complete: true,
+        workloads: vec![echo_workload(replicas, None)],
+        ..at(1, minor)
+    };
+    let dr = format!(
         "{DR_HEAD}  trafficPolicy:
     outlierDetection: {{consecutiveGatewayErrors: 1, maxEjectionPercent: 100}}
 {OVERFLOW_WE}"
     );
-    assert_eq!(codes(&run(&fixed, &ctx)), []);
+    // The overprovisioning factor is the same on every release: either side of the ejection
+    // rule's change (1.18, 1.19), four pods fire, three do not.
+    for minor in [18, 19] {
+        let found = run(&dr, &ctx(minor, 4));
+        assert_eq!(
+            codes(&found),
+            [(
+                Code::OneEjectionMovesNothing,
+                "spec.trafficPolicy.outlierDetection"
+            )]
+        );
+        let m = &found[0].message;
+        assert!(m.contains("4 local pods (default/echo)"), "{m}");
+        assert!(m.contains("2 must be ejected at once"), "{m}");
+        assert!(m.contains("(30% then does)"), "{m}");
+        assert!(m.contains("at most 3 replicas"), "{m}");
+        assert_eq!(codes(&run(&dr, &ctx(minor, 3))), []);
+    }
+    // Unknown pods: nothing to count.
+    let unknown = AnalysisContext {
+        workloads: Vec::new(),
+        ..ctx(30, 4)
+    };
+    assert_eq!(codes(&run(&dr, &unknown)), []);
+}
+
+/// A failover rule for echo with connection-pool limits `pool`, `exportTo` and namespace as
+/// given, and the remote endpoint.
+fn limits_rule(pool: &str, export: &str, namespace: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {{name: echo, namespace: {namespace}}}
+spec:
+  host: echo.default.svc.cluster.local
+{export}  trafficPolicy:
+    connectionPool: {pool}
+    outlierDetection: {{consecutiveGatewayErrors: 1, maxEjectionPercent: 100}}
+{OVERFLOW_WE}"
+    )
+}
+
+fn with_echo(minor: u32) -> AnalysisContext {
+    AnalysisContext {
+        services: vec![echo_service()],
+        services_complete: true,
+        ..at(1, minor)
+    }
+}
+
+const POOL: &str = "{http: {http2MaxRequests: 2}}";
+
+#[test]
+fn client_overflow_never_ejects() {
+    let dr = limits_rule(POOL, "", "default");
+    // 1.5-1.6: the client's overflow does not eject either, but one shared rule is what the
+    // release needs (its inbound side ejects): nothing to say.
+    assert_eq!(codes(&run(&dr, &with_echo(6))), []);
+    // 1.17: the client's max-requests overflow ejects (the shared-limits finding instead).
+    assert_eq!(
+        codes(&run(&dr, &with_echo(17))),
+        [(
+            Code::ClientLimitsSharedWithRemote,
+            "spec.trafficPolicy.connectionPool"
+        )]
+    );
+    // 1.18: it never does.
+    let found = run(&dr, &with_echo(18));
+    assert_eq!(
+        codes(&found),
+        [(
+            Code::ClientOverflowNeverEjects,
+            "spec.trafficPolicy.connectionPool"
+        )]
+    );
+    let m = &found[0].message;
+    assert!(m.contains("envoyproxy/envoy#25488"), "{m}");
+    assert!(m.contains("exportTo: [\".\"]"), "{m}");
+    // From 1.21 the fix is the Sidecar.
+    let m = &run(&dr, &with_echo(21))[0].message;
+    assert!(m.contains("Sidecar inboundConnectionPool"), "{m}");
+    assert!(m.contains("istio/istio#47313"), "{m}");
+    // On 1.17 a pool whose client overflow never ejects (maxConnections queues, the pending
+    // overflow is not scored) fires it too.
+    let tcp = limits_rule("{tcp: {maxConnections: 2}}", "", "default");
+    assert_eq!(
+        codes(&run(&tcp, &with_echo(17))),
+        [(
+            Code::ClientOverflowNeverEjects,
+            "spec.trafficPolicy.connectionPool"
+        )]
+    );
+    // Without a release nothing is said.
+    let none = AnalysisContext {
+        istio: None,
+        ..with_echo(18)
+    };
+    assert_eq!(codes(&run(&dr, &none)), []);
+    // A rule without limits (the renderer's client rule) does not fire.
+    let without = format!(
+        "{DR_HEAD}  trafficPolicy:
+    outlierDetection: {{consecutiveGatewayErrors: 1, maxEjectionPercent: 100}}
+{OVERFLOW_WE}"
+    );
+    assert_eq!(codes(&run(&without, &with_echo(18))), []);
+}
+
+#[test]
+fn client_limits_shared_with_remote() {
+    let dr = limits_rule(POOL, "", "default");
+    assert_eq!(codes(&run(&dr, &with_echo(6))), []);
+    for minor in [7, 17] {
+        let found = run(&dr, &with_echo(minor));
+        assert_eq!(
+            codes(&found),
+            [(
+                Code::ClientLimitsSharedWithRemote,
+                "spec.trafficPolicy.connectionPool"
+            )]
+        );
+        let m = &found[0].message;
+        assert!(m.contains("503 UH"), "{m}");
+        assert!(m.contains("envoyproxy/envoy#11689"), "{m}");
+    }
+    assert_eq!(
+        codes(&run(&dr, &with_echo(18)))[0].0,
+        Code::ClientOverflowNeverEjects
+    );
+    // A rule in a client namespace exported there only is still client-side.
+    let clients = limits_rule(POOL, "  exportTo: [\".\"]\n", "clients");
+    assert_eq!(
+        codes(&run(&clients, &with_echo(17)))[0].0,
+        Code::ClientLimitsSharedWithRemote
+    );
+    // Without an endpoint elsewhere nor failover, the limits are not about failing over.
+    let local = format!(
+        "{DR_HEAD}  trafficPolicy:
+    connectionPool: {POOL}
+    outlierDetection: {{consecutiveGatewayErrors: 1, maxEjectionPercent: 100}}
+"
+    );
+    assert_eq!(codes(&run(&local, &with_echo(17))), []);
+}
+
+#[test]
+fn namespace_clients_get_limits() {
+    // The placement rendered for 1.7-1.20: the limits in the service's namespace, exported
+    // there only, and a root-namespace rule without connectionPool for every other client.
+    let root = DR_HEAD.replace(
+        "name: echo, namespace: default",
+        "name: echo-default, namespace: istio-system",
+    ) + "  trafficPolicy:
+    loadBalancer:
+      localityLbSetting: {enabled: true}
+    outlierDetection: {consecutiveGatewayErrors: 1, maxEjectionPercent: 100}
+";
+    let set = format!(
+        "{}---\n{root}",
+        limits_rule(POOL, "  exportTo: [\".\"]\n", "default")
+    );
+    let found = run(&set, &with_echo(17));
+    assert_eq!(
+        codes(&found),
+        [(
+            Code::NamespaceClientsGetLimits,
+            "spec.trafficPolicy.connectionPool"
+        )]
+    );
+    let m = &found[0].message;
+    assert!(m.contains("clients in default use it too"), "{m}");
+    assert!(m.contains("503 UH"), "{m}");
+    let m = &run(&set, &with_echo(18))[0].message;
+    assert!(m.contains("nothing fails over"), "{m}");
+    assert!(m.contains("in another namespace"), "{m}");
+    let m = &run(&set, &with_echo(21))[0].message;
+    assert!(m.contains("Sidecar inboundConnectionPool"), "{m}");
+    // The same rule without limits says nothing.
+    let no_pool = set.replace(&format!("    connectionPool: {POOL}\n"), "");
+    assert_eq!(codes(&run(&no_pool, &with_echo(17))), []);
+}
+
+#[test]
+fn sidecar_placement_is_quiet() {
+    // What is rendered from 1.21: the limits in a Sidecar selecting the pods, a rule without
+    // connectionPool.
+    let set = format!(
+        "apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {{name: echo-inbound, namespace: default}}
+spec:
+  workloadSelector: {{labels: {{app: echo}}}}
+  inboundConnectionPool: {POOL}
+---
+{DR_HEAD}  trafficPolicy:
+    loadBalancer:
+      localityLbSetting: {{enabled: true}}
+    outlierDetection: {{consecutiveGatewayErrors: 1, maxEjectionPercent: 100}}
+{OVERFLOW_WE}"
+    );
+    let ctx = AnalysisContext {
+        workloads: vec![echo_workload(1, None)],
+        ..with_echo(21)
+    };
+    assert_eq!(codes(&run(&set, &ctx)), []);
+}
+
+/// A VirtualService for echo whose route retries as `retries` says.
+fn retry_vs(retries: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: echo, namespace: default}}
+spec:
+  hosts: [echo]
+  http:
+    - route:
+        - destination: {{host: echo}}
+      retries: {retries}
+---
+"
+    )
+}
+
+/// The failover rule for echo, without limits.
+fn failover_rule() -> String {
+    format!(
+        "{DR_HEAD}  trafficPolicy:
+    loadBalancer:
+      localityLbSetting: {{enabled: true}}
+    outlierDetection: {{consecutiveGatewayErrors: 1, maxEjectionPercent: 100}}
+{OVERFLOW_WE}"
+    )
+}
+
+#[test]
+fn retry_stays_local() {
+    let plain = retry_vs("{attempts: 2, retryOn: \"503\"}") + &failover_rule();
+    for minor in [5, 6, 30] {
+        let found = run(&plain, &with_echo(minor));
+        assert_eq!(
+            codes(&found),
+            [(Code::RetryStaysLocal, "spec.http[0].retries")],
+            "1.{minor}"
+        );
+        let m = &found[0].message;
+        if minor == 5 {
+            assert!(m.contains("Istio 1.5 has no retryRemoteLocalities"), "{m}");
+        } else {
+            assert!(m.contains("Set retryRemoteLocalities: true"), "{m}");
+        }
+    }
+    let remote =
+        retry_vs("{attempts: 2, retryOn: \"503\", retryRemoteLocalities: true}") + &failover_rule();
+    // 1.5 does not have the field; 1.6 does.
+    let found = run(&remote, &with_echo(5));
+    assert_eq!(
+        codes(&found),
+        [(
+            Code::RetryStaysLocal,
+            "spec.http[0].retries.retryRemoteLocalities"
+        )]
+    );
+    assert!(found[0].message.contains("it came with 1.6"));
+    assert_eq!(codes(&run(&remote, &with_echo(6))), []);
+    assert_eq!(codes(&run(&remote, &with_echo(30))), []);
+    // One attempt: the priority moves only after two.
+    let one = remote.replace("attempts: 2", "attempts: 1");
+    let found = run(&one, &with_echo(30));
+    assert_eq!(
+        codes(&found),
+        [(Code::RetryStaysLocal, "spec.http[0].retries.attempts")]
+    );
+    assert!(found[0].message.contains("Set attempts: 2"));
+    // A host that does not fail over: retries are not about the peer.
+    let no_failover = retry_vs("{attempts: 2, retryOn: \"503\"}");
+    assert_eq!(codes(&run(&no_failover, &with_echo(30))), []);
+}
+
+#[test]
+fn retry_503_not_retried() {
+    let unset = retry_vs("{attempts: 2, retryRemoteLocalities: true}") + &failover_rule();
+    // Istio's default status codes: 503 up to 1.23, excluded by default in 1.24-1.26, gone
+    // from 1.27.
+    assert_eq!(codes(&run(&unset, &with_echo(23))), []);
+    let found = run(&unset, &with_echo(24));
+    assert_eq!(
+        codes(&found),
+        [(Code::Retry503NotRetried, "spec.http[0].retries")]
+    );
+    assert!(
+        found[0].message.contains(
+            "leaves 503 out of them by default (EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY=true"
+        )
+    );
+    assert!(found[0].message.contains("istio/istio#52111"));
+    let found = run(&unset, &with_echo(27));
+    assert_eq!(
+        codes(&found),
+        [(Code::Retry503NotRetried, "spec.http[0].retries")]
+    );
+    assert!(
+        found[0]
+            .message
+            .contains("on Istio 1.27 503 is not among them"),
+        "{}",
+        found[0].message
+    );
+    // An explicit retryOn without 503 never retries it; with it, always.
+    let explicit = retry_vs(
+        "{attempts: 2, retryOn: \"connect-failure,retriable-status-codes\", retryRemoteLocalities: true}",
+    ) + &failover_rule();
+    assert_eq!(
+        codes(&run(&explicit, &with_echo(23))),
+        [(Code::Retry503NotRetried, "spec.http[0].retries.retryOn")]
+    );
+    for on in ["503", "gateway-error", "connect-failure,5xx"] {
+        let ok = retry_vs(&format!(
+            "{{attempts: 2, retryOn: \"{on}\", retryRemoteLocalities: true}}"
+        )) + &failover_rule();
+        assert_eq!(codes(&run(&ok, &with_echo(27))), [], "{on}");
+    }
+}
+
+#[test]
+fn overloaded_503_not_retried() {
+    let vs = retry_vs("{attempts: 2, retryOn: \"503\", retryRemoteLocalities: true}");
+    // The pods' own rule with limits (exported to its namespace: clients elsewhere do not
+    // get them).
+    let set = vs.clone() + &limits_rule(POOL, "  exportTo: [\".\"]\n", "default");
+    let ctx = |minor, annotation: Option<&str>| AnalysisContext {
+        workloads: vec![echo_workload(1, annotation)],
+        ..with_echo(minor)
+    };
+    let retries = |found: Vec<AnalysisFinding>| -> Vec<String> {
+        only(&found, Code::OverloadedNotRetried)
+            .iter()
+            .map(|f| f.message.clone())
+            .collect()
+    };
+    let disabled = r#"{"proxyHeaders":{"envoyDebugHeaders":{"disabled":true}}}"#;
+    // Before 1.19 nothing removes x-envoy-overloaded.
+    let m = retries(run(&set, &ctx(18, Some(disabled))));
+    assert_eq!(m.len(), 1);
+    assert!(
+        m[0].contains("Istio 1.18 has no way to remove the header"),
+        "{}",
+        m[0]
+    );
+    assert!(m[0].contains("came with 1.19"), "{}", m[0]);
+    // From 1.19 the annotation does (in YAML too).
+    assert_eq!(retries(run(&set, &ctx(19, Some(disabled)))).len(), 0);
+    let yaml = "proxyHeaders:\n  envoyDebugHeaders:\n    disabled: true\n";
+    assert_eq!(retries(run(&set, &ctx(19, Some(yaml)))).len(), 0);
+    let m = retries(run(&set, &ctx(19, None)));
+    assert_eq!(m.len(), 1);
+    assert!(
+        m[0].contains("Annotate the pods of default/echo"),
+        "{}",
+        m[0]
+    );
+    // Pods not in the set: they may carry it.
+    assert_eq!(retries(run(&set, &with_echo(19))).len(), 0);
+    // The limits in a Sidecar: from 1.21 only (1.20 ignores inboundConnectionPool).
+    let sidecar = format!(
+        "{vs}apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {{name: echo-inbound, namespace: default}}
+spec:
+  workloadSelector: {{labels: {{app: echo}}}}
+  inboundConnectionPool: {POOL}
+---
+{}",
+        failover_rule()
+    );
+    assert_eq!(retries(run(&sidecar, &ctx(20, None))).len(), 0);
+    assert_eq!(retries(run(&sidecar, &ctx(21, None))).len(), 1);
+    // Without server-side limits there is no overflow 503.
+    let plain = vs + &failover_rule();
+    assert_eq!(retries(run(&plain, &ctx(18, None))).len(), 0);
+}
+
+#[test]
+fn sidecars_select_same_pods() {
+    let sidecar = |name: &str, ns: &str, selector: &str, pool: bool| {
+        let pool = if pool {
+            format!("  inboundConnectionPool: {POOL}\n")
+        } else {
+            String::new()
+        };
+        format!(
+            "apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {{name: {name}, namespace: {ns}}}
+spec:
+{selector}{pool}  outboundTrafficPolicy: {{mode: REGISTRY_ONLY}}
+---
+"
+        )
+    };
+    let echo = "  workloadSelector: {labels: {app: echo}}\n";
+    let v1 = "  workloadSelector: {labels: {app: echo, version: v1}}\n";
+    let other = "  workloadSelector: {labels: {app: other}}\n";
+    let web = "  workloadSelector: {labels: {tier: web}}\n";
+    // No release boundary: the same on either side of inboundConnectionPool (1.20, 1.21).
+    for minor in [20, 21] {
+        let both = sidecar("a", "default", echo, true) + &sidecar("b", "default", v1, false);
+        let found = run(&both, &at(1, minor));
+        assert_eq!(
+            codes(&found),
+            [(Code::SidecarsSelectSamePods, "spec.workloadSelector")]
+        );
+        assert_eq!(found[0].resource, 1);
+        let m = &found[0].message;
+        assert!(
+            m.contains("Sidecar default/a also selects every pod labelled app=echo,version=v1"),
+            "{m}"
+        );
+        assert_eq!(m.contains("inboundConnectionPool"), minor >= 21, "{m}");
+        // Two without a selector in one namespace.
+        let bare = sidecar("a", "default", "", false) + &sidecar("b", "default", "", false);
+        assert_eq!(codes(&run(&bare, &at(1, minor))).len(), 1);
+        // Disjoint selectors, other namespaces, a selector beside the namespace's default.
+        for fine in [
+            sidecar("a", "default", echo, false) + &sidecar("b", "default", other, false),
+            sidecar("a", "default", echo, false) + &sidecar("b", "clients", echo, false),
+            sidecar("a", "default", "", false) + &sidecar("b", "default", echo, false),
+            sidecar("a", "default", echo, false) + &sidecar("b", "default", web, false),
+        ] {
+            assert_eq!(codes(&run(&fine, &at(1, minor))), [], "{fine}");
+        }
+        // A known workload carrying both labels: app=echo and tier=web overlap there.
+        let mut workload = echo_workload(1, None);
+        workload.labels.insert("tier".into(), "web".into());
+        let ctx = AnalysisContext {
+            workloads: vec![workload],
+            ..at(1, minor)
+        };
+        let overlapping =
+            sidecar("a", "default", echo, false) + &sidecar("b", "default", web, false);
+        let found = run(&overlapping, &ctx);
+        assert_eq!(codes(&found).len(), 1);
+        assert!(found[0].message.contains("the pods of default/echo"));
+    }
 }
 
 #[test]
@@ -261,6 +805,9 @@ fn consecutive_5xx_masks_gateway_errors() {
         )]
     );
     assert!(found[0].message.contains("after 5 errors, not 10"));
+    // Istio 1.5-1.6 switch Envoy's consecutive_5xx off; 1.7 leaves the default on.
+    assert_eq!(codes(&run(&bad, &at(1, 6))), []);
+    assert_eq!(codes(&run(&bad, &at(1, 7))).len(), 1);
     // 5 or fewer: the gateway counter fires first or together.
     let five = format!(
         "{DR_HEAD}  trafficPolicy:

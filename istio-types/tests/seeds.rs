@@ -238,7 +238,9 @@ fn seed_001_configuration_through_the_analyzers_at_istio_1_5_and_1_30() {
     // maxEjectionPercent 100 lets the local endpoint go, consecutiveErrors counts gateway
     // errors. Nothing to report.
     assert_eq!(found(1, 5), []);
-    // On Istio 1.30 the same YAML silently stops overflowing, twice over.
+    // On Istio 1.30 the same YAML silently stops overflowing, three times over: the entry is
+    // not merged, the rule's limits also apply to every client, whose own overflow never
+    // ejects on 1.30, and consecutiveErrors is ignored.
     assert_eq!(
         found(1, 30),
         [
@@ -246,6 +248,11 @@ fn seed_001_configuration_through_the_analyzers_at_istio_1_5_and_1_30() {
                 Code::ServiceEntryNotMerged,
                 "ServiceEntry",
                 "spec.hosts[0]".to_owned()
+            ),
+            (
+                Code::ClientOverflowNeverEjects,
+                "DestinationRule",
+                "spec.trafficPolicy.connectionPool".to_owned()
             ),
             (
                 Code::ConsecutiveErrorsIgnored,
