@@ -77,6 +77,7 @@
 mod applier;
 mod applyset;
 mod changeset;
+pub mod check;
 mod diff;
 mod discovery;
 mod error;
