@@ -65,6 +65,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod dataplane;
 pub mod primitives;
 pub mod release;
 
