@@ -137,6 +137,7 @@ fn expectation(name: &str, zone: &str, root: Option<&Ca>) -> ClusterExpectation 
         address: GATEWAY_IP.into(),
         env: BTreeMap::from([("ISTIO_META_ROUTER_MODE".into(), "sni-dnat".into())]),
         env_reason: "this release builds SNI-DNAT clusters only in sni-dnat mode".into(),
+        expose_fix: None,
     }];
     e.nodes = Some(NodeExpectation {
         labels: BTreeMap::from([

@@ -183,7 +183,7 @@ fn run(common: &Common, configure: impl FnOnce(&mut ApplyOptions)) -> Result<App
 }
 
 /// The files `Kubeconfig::read` reads: every path in `$KUBECONFIG`, else `~/.kube/config`.
-fn default_kubeconfig_files() -> Vec<PathBuf> {
+pub(crate) fn default_kubeconfig_files() -> Vec<PathBuf> {
     match std::env::var_os("KUBECONFIG") {
         Some(list) if !list.is_empty() => std::env::split_paths(&list)
             .filter(|p| !p.as_os_str().is_empty())

@@ -151,6 +151,9 @@ pub struct GatewayExpectation {
     /// Why `env` is needed, for the fix (`Istio 1.5 builds SNI-DNAT clusters only in sni-dnat
     /// mode`).
     pub env_reason: String,
+    /// What to do when no Service exposes the port at the address (the caller knows how the
+    /// gateway was installed); a generic suggestion when `None`.
+    pub expose_fix: Option<String>,
 }
 
 /// Pods of one workload: namespace and labels.

@@ -474,10 +474,12 @@ impl<'a> Probe<'a> {
             .copied()
             .filter(|s| ports(s).contains(&i32::from(want.port)))
             .collect();
-        let expose_fix = format!(
-            "expose port {} (a `tls` port) on a Service selecting the gateway pods, with the external address {}: an east-west gateway, or that port added to the ingress gateway's Service (see the RUNBOOK.md)",
-            want.port, want.address
-        );
+        let expose_fix = want.expose_fix.clone().unwrap_or_else(|| {
+            format!(
+                "expose port {} (a `tls` port) on a Service selecting the gateway pods, with the external address {}",
+                want.port, want.address
+            )
+        });
         if selecting.is_empty() {
             return Finding::fail(
                 Check::Gateway,

@@ -185,6 +185,11 @@ pub fn down_url() -> String {
 
 /// A kubeconfig with one context per `(context, server url)`, no credentials.
 pub fn kubeconfig(contexts: &[(&str, &str)]) -> Kubeconfig {
+    Kubeconfig::from_yaml(&kubeconfig_yaml(contexts)).expect("test kubeconfig parses")
+}
+
+/// The text of [`kubeconfig`], for a kubeconfig file.
+pub fn kubeconfig_yaml(contexts: &[(&str, &str)]) -> String {
     let mut yaml = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
     for (name, url) in contexts {
         yaml.push_str(&format!(
@@ -199,7 +204,7 @@ pub fn kubeconfig(contexts: &[(&str, &str)]) -> Kubeconfig {
     }
     yaml.push_str("users:\n- name: nobody\n  user: {}\n");
     yaml.push_str(&format!("current-context: {}\n", contexts[0].0));
-    Kubeconfig::from_yaml(&yaml).expect("test kubeconfig parses")
+    yaml
 }
 
 fn status(code: u16, reason: &str, message: &str, details: &Value) -> (u16, Value) {

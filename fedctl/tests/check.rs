@@ -1,0 +1,302 @@
+//! `fedctl check` as a user runs it, against fed-apply's in-process fake API server reached
+//! through a kubeconfig file: two APAN clusters made by `fedctl certs` and `fedctl apply`, then
+//! seeded as an installed Istio 1.5 federation; each broken in turn.
+
+#[path = "../../fed-apply/tests/fake/mod.rs"]
+mod fake;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use fake::{FakeApiServer, seed};
+use serde_json::{Value, json};
+
+const FEDCTL: &str = env!("CARGO_BIN_EXE_fedctl");
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("fedctl-check-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs fedctl off the runtime's workers, so that the fake servers keep answering it.
+async fn fedctl(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(FEDCTL)
+            .args(&args)
+            .env_remove("KUBECONFIG")
+            .output()
+            .expect("fedctl runs")
+    })
+    .await
+    .unwrap()
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn apan() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/apan.yaml")
+}
+
+/// `fedctl certs` for the APAN clusters into `dir/certs`.
+async fn certs(dir: &Path) {
+    let out = fedctl(args(&[
+        "certs",
+        apan().to_str().unwrap(),
+        "-o",
+        dir.join("certs").to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}
+
+/// examples/apan.yaml with gke's context renamed and the shared CA of `dir/certs` (made first
+/// by [`certs`]: validation wants the files).
+fn document(dir: &Path) -> PathBuf {
+    let apan = std::fs::read_to_string(apan()).unwrap();
+    let doc = apan
+        .replace("    # ca:", "    ca:")
+        .replace("    #   dir: ./certs", "      dir: ./certs")
+        .replace("      context: gke ", "      context: gke-ctx ");
+    assert!(doc.contains("      dir: ./certs") && doc.contains("context: gke-ctx"));
+    let path = dir.join("federation.yaml");
+    std::fs::write(&path, doc).unwrap();
+    path
+}
+
+struct Setup {
+    doc: String,
+    kubeconfig: String,
+    tein: FakeApiServer,
+    gke: FakeApiServer,
+}
+
+impl Setup {
+    async fn check(&self, extra: &[&str]) -> Output {
+        let mut a = args(&["check", &self.doc, "--kubeconfig", &self.kubeconfig]);
+        a.extend(args(extra));
+        fedctl(a).await
+    }
+
+    async fn check_json(&self) -> (Option<i32>, Value) {
+        let out = self.check(&["--output", "json"]).await;
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{e}: {}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out.status.code(), report)
+    }
+}
+
+/// The worst verdict of `check` on `cluster` in a JSON report, and its findings.
+fn verdict(report: &Value, cluster: &str, check: &str) -> (String, String) {
+    let findings: Vec<&Value> = report["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["cluster"] == cluster)
+        .flat_map(|c| c["findings"].as_array().unwrap())
+        .filter(|f| f["check"] == check)
+        .collect();
+    let worst = ["fail", "warn", "pass"]
+        .into_iter()
+        .find(|v| findings.iter().any(|f| f["verdict"] == *v))
+        .unwrap_or("none");
+    (
+        worst.to_owned(),
+        serde_json::to_string_pretty(&findings).unwrap(),
+    )
+}
+
+async fn setup(name: &str) -> Setup {
+    let dir = scratch(name);
+    certs(&dir).await;
+    let doc = document(&dir);
+    let tein = FakeApiServer::start().await;
+    let gke = FakeApiServer::start().await;
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        fake::kubeconfig_yaml(&[("tein", &tein.url()), ("gke-ctx", &gke.url())]),
+    )
+    .unwrap();
+    let s = Setup {
+        doc: doc.display().to_string(),
+        kubeconfig: kubeconfig.display().to_string(),
+        tein,
+        gke,
+    };
+    for (server, region, zone, gateway) in [
+        (&s.tein, "asia-southeast1", "tein-a", "202.28.193.112"),
+        (&s.gke, "us-west1", "us-west1-b", "202.28.193.115"),
+    ] {
+        seed::serve_istio(server, "v1alpha3");
+        seed::istiod(server, "docker.io/istio/pilot:1.5.10");
+        seed::zoned_node(server, "node-1", region, zone);
+        seed::pod(
+            server,
+            "default",
+            "echo-5f7",
+            &[("app", "echo")],
+            "node-1",
+            &[],
+        );
+        seed::gateway(
+            server,
+            "node-1",
+            &[80, 443, 15443],
+            gateway,
+            &[("ISTIO_META_ROUTER_MODE", "sni-dnat")],
+        );
+    }
+    let applied = fedctl(args(&["apply", &s.doc, "--kubeconfig", &s.kubeconfig])).await;
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&applied.stdout)
+    );
+    for server in [&s.tein, &s.gke] {
+        server.set_status(
+            "apps",
+            "deployments",
+            "default",
+            "echo",
+            json!({"readyReplicas": 1, "conditions": [{"type": "Available", "status": "True"}]}),
+        );
+    }
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_holds_on_the_applied_federation_and_fails_for_each_broken_cluster() {
+    let s = setup("apan").await;
+    let (code, report) = s.check_json().await;
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["holds"], true);
+    for cluster in ["tein", "gke"] {
+        for check in [
+            "reachable",
+            "crds",
+            "istiod-version",
+            "root-ca",
+            "node-labels",
+            "objects",
+            "field-owners",
+            "ready",
+        ] {
+            let (v, text) = verdict(&report, cluster, check);
+            assert_eq!(v, "pass", "{cluster} {check}: {text}");
+        }
+    }
+    // Only gke is an overflow target: only its gateway is checked, in 1.5's sni-dnat mode.
+    let (v, text) = verdict(&report, "gke", "gateway");
+    assert_eq!(v, "pass", "{text}");
+    assert!(
+        text.contains("set ISTIO_META_ROUTER_MODE=sni-dnat"),
+        "{text}"
+    );
+    assert_eq!(verdict(&report, "tein", "gateway").0, "none");
+    let (_, text) = verdict(&report, "tein", "root-ca");
+    assert!(text.contains("certs/root-cert.pem"), "{text}");
+
+    // The human table.
+    let out = s.check(&[]).await;
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.starts_with("check           tein  gke\nreachable       ✓     ✓  \n"),
+        "{text}"
+    );
+    assert!(text.contains("\ngateway         -     ✓  \n"), "{text}");
+    assert!(
+        text.ends_with("every check holds on 2 cluster(s)\n"),
+        "{text}"
+    );
+
+    // gke runs Istio 1.6: an error, for gke alone.
+    seed::istiod(&s.gke, "docker.io/istio/pilot:1.6.14");
+    // gke's gateway Service lost 15443.
+    seed::service(
+        &s.gke,
+        "istio-system",
+        "istio-ingressgateway",
+        &[("istio", "ingressgateway"), ("app", "istio-ingressgateway")],
+        &[80, 443],
+        "202.28.193.115",
+    );
+    let (code, report) = s.check_json().await;
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(report["holds"], false);
+    let (v, text) = verdict(&report, "gke", "istiod-version");
+    assert_eq!(v, "fail", "{text}");
+    assert!(text.contains("Istio 1.6, not 1.5"), "{text}");
+    let (v, text) = verdict(&report, "gke", "gateway");
+    assert_eq!(v, "fail", "{text}");
+    assert!(text.contains("none exposes 15443"), "{text}");
+    // 1.5's default gateway Service exposes 15443 and 1.5 has no east-west gateway: the fix
+    // says to put the port back on the ingress gateway's Service.
+    assert!(
+        text.contains("a `tls` port 15443 on the ingress gateway's Service (see gke/RUNBOOK.md)"),
+        "{text}"
+    );
+    assert_eq!(verdict(&report, "tein", "istiod-version").0, "pass");
+
+    let out = s.check(&[]).await;
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text.contains("\nistiod-version  ✓     ✗  \n"), "{text}");
+    assert!(
+        text.contains("✗ gke istiod-version istiod in istio-system: istio-system/istiod runs docker.io/istio/pilot:1.6.14: Istio 1.6, not 1.5\n    fix: run istiod 1.5"),
+        "{text}"
+    );
+    assert!(text.ends_with("1 of 2 cluster(s) fail a check\n"), "{text}");
+
+    // --cluster checks one cluster only.
+    let out = s.check(&["--cluster", "tein"]).await;
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.starts_with("check           tein\n"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_cluster_fails_and_the_other_is_still_checked() {
+    let s = setup("down").await;
+    std::fs::write(
+        &s.kubeconfig,
+        fake::kubeconfig_yaml(&[("tein", &s.tein.url()), ("gke-ctx", &fake::down_url())]),
+    )
+    .unwrap();
+    let (code, report) = s.check_json().await;
+    assert_eq!(code, Some(1), "{report:#}");
+    let (v, text) = verdict(&report, "gke", "reachable");
+    assert_eq!(v, "fail", "{text}");
+    assert!(text.contains("API server does not answer"), "{text}");
+    let (v, text) = verdict(&report, "tein", "objects");
+    assert_eq!(v, "pass", "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_exit_2() {
+    let dir = scratch("usage");
+    certs(&dir).await;
+    let doc = document(&dir).display().to_string();
+    let out = fedctl(args(&[
+        "check",
+        &doc,
+        "--kubeconfig",
+        "/nonexistent/kubeconfig",
+    ]))
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/kubeconfig"));
+    let out = fedctl(args(&["check", &doc, "--cluster", "nope"])).await;
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no cluster \"nope\""));
+}
