@@ -300,3 +300,119 @@ async fn usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("no cluster \"nope\""));
 }
+
+/// `cluster=context,...` from `MESHFED_E2E_CONTEXTS` (as for tests/tests/e2e_apan.rs).
+fn e2e_contexts() -> Vec<(String, String)> {
+    std::env::var("MESHFED_E2E_CONTEXTS")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (cluster, context) = pair
+                .split_once('=')
+                .unwrap_or_else(|| panic!("MESHFED_E2E_CONTEXTS: {pair:?} is not cluster=context"));
+            (cluster.to_owned(), context.to_owned())
+        })
+        .collect()
+}
+
+/// examples/apan.yaml with each peer's `context` set from `contexts`.
+fn e2e_document(dir: &Path, contexts: &[(String, String)]) -> PathBuf {
+    let mut doc = String::new();
+    for line in std::fs::read_to_string(apan()).unwrap().lines() {
+        if line.trim_start().starts_with("context:") {
+            continue;
+        }
+        doc.push_str(line);
+        doc.push('\n');
+        let trimmed = line.trim_start();
+        if let Some(name) = trimmed.strip_prefix("- name: ") {
+            let name = name.split_whitespace().next().unwrap_or_default();
+            if let Some((_, ctx)) = contexts.iter().find(|(c, _)| c == name) {
+                let indent = line.len() - trimmed.len() + 2;
+                doc.push_str(&" ".repeat(indent));
+                doc.push_str("context: ");
+                doc.push_str(ctx);
+                doc.push('\n');
+            }
+        }
+    }
+    let path = dir.join("federation.yaml");
+    std::fs::write(&path, doc).unwrap();
+    path
+}
+
+/// `fedctl apply` then `fedctl check` on real clusters: the kind/k3d setup of README.md
+/// ("Tests"), with `KUBECONFIG` and `MESHFED_E2E_CONTEXTS` set as for tests/tests/e2e_apan.rs.
+/// That setup installs Istio's CRDs but not istiod, gateways or node labels, so the checks of
+/// what `apply` made must hold, and the others must each report their finding (holding or not)
+/// instead of stopping the run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs cluster"]
+async fn check_on_real_clusters_after_apply() {
+    let kubeconfig = std::env::var("KUBECONFIG")
+        .expect("set KUBECONFIG to a kubeconfig whose contexts are disposable test clusters");
+    let dir = scratch("e2e");
+    let doc = e2e_document(&dir, &e2e_contexts()).display().to_string();
+    let applied = fedctl(args(&["apply", &doc, "--kubeconfig", &kubeconfig])).await;
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&applied.stdout),
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    let out = fedctl(args(&[
+        "check",
+        &doc,
+        "--kubeconfig",
+        &kubeconfig,
+        "--output",
+        "json",
+    ]))
+    .await;
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    println!("{report:#}");
+    for cluster in ["tein", "gke"] {
+        for check in ["reachable", "crds", "objects", "field-owners"] {
+            let (v, text) = verdict(&report, cluster, check);
+            assert_eq!(v, "pass", "{cluster} {check}: {text}");
+        }
+        for check in ["istiod-version", "root-ca", "node-labels", "ready"] {
+            let (v, text) = verdict(&report, cluster, check);
+            assert_ne!(v, "none", "{cluster} {check}: {text}");
+        }
+    }
+    assert_ne!(verdict(&report, "gke", "gateway").0, "none");
+    assert_eq!(report["holds"], out.status.code() == Some(0));
+    let human = fedctl(args(&["check", &doc, "--kubeconfig", &kubeconfig])).await;
+    println!("{}", String::from_utf8_lossy(&human.stdout));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_end_to_end_document_names_the_given_contexts() {
+    let dir = scratch("e2e-doc");
+    let contexts = [
+        ("tein".to_owned(), "kind-tein".to_owned()),
+        ("gke".to_owned(), "kind-gke".to_owned()),
+    ];
+    let doc = e2e_document(&dir, &contexts).display().to_string();
+    let out = fedctl(args(&["render", &doc])).await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = std::fs::read_to_string(&doc).unwrap();
+    assert!(
+        text.contains(
+            "        - name: tein           # IoTcloudServe@TEIN\n          context: kind-tein\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("          context: kind-gke\n") && !text.contains("context: gke"),
+        "{text}"
+    );
+}
