@@ -615,7 +615,11 @@ async fn liqo_peering_offloading_and_virtual_nodes_each_fail_for_their_cause() {
     consumer.add_namespace("istio-system");
     apply(&consumer, vec![offloading()], false).await;
     seed::foreign_cluster(&consumer, "provider1", "Established");
-    seed::virtual_node(&consumer, "provider1", "provider1");
+    seed::virtual_node(
+        &consumer,
+        "provider1",
+        &[("topology.kubernetes.io/zone", "provider1")],
+    );
     let expected = [liqo_expectation("provider1")];
     let report = check(&[("consumer", &consumer)], &expected, options()).await;
     assert!(
@@ -638,7 +642,7 @@ async fn liqo_peering_offloading_and_virtual_nodes_each_fail_for_their_cause() {
     // The tunnel is down.
     seed::foreign_cluster(&consumer, "provider1", "NotReady");
     // The virtual node lacks the zone.
-    seed::virtual_node(&consumer, "provider1", "");
+    seed::virtual_node(&consumer, "provider1", &[]);
     let report = check(&[("consumer", &consumer)], &expected, options()).await;
     let found = assert_verdict(&report, "consumer", Check::Ready, Verdict::Fail);
     assert!(
@@ -669,7 +673,11 @@ async fn liqo_peering_offloading_and_virtual_nodes_each_fail_for_their_cause() {
         json!({"offloadingPhase": "Ready"}),
     );
     seed::foreign_cluster(&consumer, "provider1", "Established");
-    seed::virtual_node(&consumer, "provider1", "provider1");
+    seed::virtual_node(
+        &consumer,
+        "provider1",
+        &[("topology.kubernetes.io/zone", "provider1")],
+    );
     let report = check(&[("consumer", &consumer)], &expected, options()).await;
     assert!(
         report.holds(),

@@ -416,3 +416,158 @@ async fn the_end_to_end_document_names_the_given_contexts() {
         "{text}"
     );
 }
+
+/// The LIQO example's document, its kubeconfig, and its consumer and provider servers, seeded.
+async fn liqo_setup() -> (String, String, FakeApiServer, FakeApiServer) {
+    let dir = scratch("liqo");
+    let doc = dir.join("federation.yaml");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/liqo.yaml"),
+        &doc,
+    )
+    .unwrap();
+    let doc = doc.display().to_string();
+    let consumer = FakeApiServer::start().await;
+    let provider = FakeApiServer::start().await;
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        fake::kubeconfig_yaml(&[
+            ("consumer", &consumer.url()),
+            ("provider1", &provider.url()),
+        ]),
+    )
+    .unwrap();
+    let kubeconfig = kubeconfig.display().to_string();
+    seed::serve_istio(&consumer, "v1beta1");
+    seed::serve_liqo(&consumer);
+    seed::istiod(&consumer, "docker.io/istio/pilot:1.22.8");
+    seed::ca_root_configmap(&consumer, &root_pem(&dir).await);
+    seed::zoned_node(&consumer, "c-1", "eu-west", "consumer");
+    seed::virtual_node(
+        &consumer,
+        "provider1",
+        &[
+            ("topology.kubernetes.io/region", "eu-west"),
+            ("topology.kubernetes.io/zone", "provider1"),
+        ],
+    );
+    seed::foreign_cluster(&consumer, "provider1", "Established");
+    seed::pod(
+        &consumer,
+        "fluidosmesh",
+        "s0-consumer-1",
+        &[("app", "s0"), ("app-t", "s0-consumer")],
+        "c-1",
+        &[],
+    );
+    seed::zoned_node(&provider, "p-1", "eu-west", "provider1");
+    seed::pod(
+        &provider,
+        "fluidosmesh",
+        "s0-provider1-1",
+        &[("app", "s0"), ("app-t", "s0-provider1")],
+        "p-1",
+        &[],
+    );
+    (doc, kubeconfig, consumer, provider)
+}
+
+/// examples/liqo.yaml applied to a consumer and seeded as LIQO and Istio 1.22 would leave it:
+/// istiod and LIQO's peering in the consumer only, the provider's virtual node carrying its
+/// locality, each cluster's own instance of s0 on its labelled nodes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_follows_the_consumer_provider_topology() {
+    let (doc, kubeconfig, consumer, provider) = liqo_setup().await;
+    let applied = fedctl(args(&["apply", &doc, "--kubeconfig", &kubeconfig])).await;
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&applied.stdout)
+    );
+    for name in ["s0-consumer", "s0-provider1"] {
+        consumer.set_status(
+            "apps",
+            "deployments",
+            "fluidosmesh",
+            name,
+            json!({"readyReplicas": 1, "conditions": [{"type": "Available", "status": "True"}]}),
+        );
+    }
+    let check = || {
+        fedctl(args(&[
+            "check",
+            &doc,
+            "--kubeconfig",
+            &kubeconfig,
+            "--output",
+            "json",
+        ]))
+    };
+    let out = check().await;
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    for c in [
+        "reachable",
+        "crds",
+        "istiod-version",
+        "root-ca",
+        "node-labels",
+        "objects",
+        "field-owners",
+        "ready",
+        "liqo-peering",
+        "virtual-nodes",
+    ] {
+        let (v, text) = verdict(&report, "consumer", c);
+        assert_eq!(v, "pass", "consumer {c}: {text}");
+    }
+    // The provider runs no control plane and holds no manifests: reachable and its nodes.
+    for c in [
+        "istiod-version",
+        "root-ca",
+        "objects",
+        "liqo-peering",
+        "gateway",
+    ] {
+        assert_eq!(verdict(&report, "provider1", c).0, "none", "provider1 {c}");
+    }
+    let (v, text) = verdict(&report, "provider1", "node-labels");
+    assert_eq!(v, "pass", "{text}");
+    assert!(text.contains("the 1 node(s) running the services carry topology.kubernetes.io/region=eu-west topology.kubernetes.io/zone=provider1"), "{text}");
+
+    // The service namespace's offloading is stuck, and the provider's node lost its zone.
+    consumer.set_status(
+        "offloading.liqo.io",
+        "namespaceoffloadings",
+        "fluidosmesh",
+        "offloading",
+        json!({"offloadingPhase": "SomeFailed"}),
+    );
+    seed::zoned_node(&provider, "p-1", "eu-west", "elsewhere");
+    let out = check().await;
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    let (v, text) = verdict(&report, "consumer", "ready");
+    assert_eq!(v, "fail", "{text}");
+    assert!(
+        text.contains("\"subject\": \"NamespaceOffloading fluidosmesh/offloading\"")
+            && text.contains("offloadingPhase SomeFailed, not Ready"),
+        "{text}"
+    );
+    let (v, text) = verdict(&report, "provider1", "node-labels");
+    assert_eq!(v, "fail", "{text}");
+    assert!(
+        text.contains(
+            "topology.kubernetes.io/zone=elsewhere (runs fluidosmesh/app-t=s0-provider1)"
+        ),
+        "{text}"
+    );
+}
+
+/// The root of a fresh `fedctl certs` run, as istiod would publish its own.
+async fn root_pem(dir: &Path) -> String {
+    certs(dir).await;
+    std::fs::read_to_string(dir.join("certs/root-cert.pem")).unwrap()
+}

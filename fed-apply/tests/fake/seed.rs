@@ -198,14 +198,12 @@ pub fn foreign_cluster(server: &FakeApiServer, id: &str, networking: &str) {
 }
 
 /// LIQO's virtual node for provider `id` (labels `liqo.io/type: virtual-node`,
-/// `liqo.io/remote-cluster-id: <id>`), with a zone label when `zone` is not empty.
-pub fn virtual_node(server: &FakeApiServer, id: &str, zone: &str) {
+/// `liqo.io/remote-cluster-id: <id>`), with the provider's cluster labels `extra`.
+pub fn virtual_node(server: &FakeApiServer, id: &str, extra: &[(&str, &str)]) {
     let mut labels = vec![
         ("liqo.io/type", "virtual-node"),
         ("liqo.io/remote-cluster-id", id),
     ];
-    if !zone.is_empty() {
-        labels.push(("topology.kubernetes.io/zone", zone));
-    }
+    labels.extend_from_slice(extra);
     node(server, &format!("liqo-{id}"), &labels);
 }
