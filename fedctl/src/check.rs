@@ -18,7 +18,7 @@ use fed_model::{Cluster, ClusterRole, Topology, ValidatedFederation};
 use fed_render::Bundle;
 use istio_types::dataplane::{AutoPassthrough, DataPlane, RouterMode};
 
-use crate::{exit, load};
+use crate::{apply, exit, load};
 
 /// Where Istio's control plane and its CA live in every cluster.
 const ISTIO_SYSTEM: &str = fed_render::ISTIO_SYSTEM;
@@ -98,15 +98,8 @@ fn check(args: &Args) -> Result<u8, u8> {
         timeout: Duration::from_secs(args.timeout),
         ..CheckOptions::default()
     };
-    let checker = checker(args.kubeconfig.as_ref(), options)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            eprintln!("fedctl: cannot start the async runtime: {e}");
-            exit::USAGE
-        })?;
-    let report = runtime.block_on(checker.check(&expected));
+    let checker = Checker::new(apply::kubeconfig(args.kubeconfig.as_deref())?, options);
+    let report = apply::runtime()?.block_on(checker.check(&expected));
     let text = match args.output {
         Format::Json => json(&report),
         Format::Human => human(&report),
@@ -123,26 +116,6 @@ fn check(args: &Args) -> Result<u8, u8> {
     } else {
         exit::INVALID
     })
-}
-
-fn checker(kubeconfig: Option<&PathBuf>, options: CheckOptions) -> Result<Checker, u8> {
-    let fail = |e: fed_apply::Error| {
-        eprintln!("fedctl: {e}");
-        exit::USAGE
-    };
-    if let Some(path) = kubeconfig {
-        return Checker::from_kubeconfig_path(path, options).map_err(fail);
-    }
-    for file in crate::apply::default_kubeconfig_files() {
-        fed_apply::Applier::check_kubeconfig_file(&file).map_err(fail)?;
-    }
-    let kubeconfig = kube::config::Kubeconfig::read().map_err(|source| {
-        fail(fed_apply::Error::Kubeconfig {
-            path: "$KUBECONFIG or ~/.kube/config".into(),
-            source,
-        })
-    })?;
-    Ok(Checker::new(kubeconfig, options))
 }
 
 /// The shared root of `mesh.ca.dir`, with the path it was read from.
@@ -346,12 +319,13 @@ fn human(report: &CheckReport) -> String {
     }
     out.push('\n');
     for check in &checks {
-        let _ = write!(out, "{:width$}", check.name());
+        let mut row = format!("{:width$}", check.name());
         for c in &report.clusters {
             let cell = c.verdict(*check).map_or("-", Verdict::symbol);
             let pad = c.cluster.chars().count().saturating_sub(1);
-            let _ = write!(out, "  {cell}{:pad$}", "");
+            let _ = write!(row, "  {cell}{:pad$}", "");
         }
+        out.push_str(row.trim_end());
         out.push('\n');
     }
     let mut problems = Vec::new();
@@ -435,8 +409,8 @@ mod tests {
         let text = human(&report);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "check      tein  gke");
-        assert_eq!(lines[1], "reachable  ✓     ✓  ");
-        assert_eq!(lines[2], "root-ca    !     ✗  ");
+        assert_eq!(lines[1], "reachable  ✓     ✓");
+        assert_eq!(lines[2], "root-ca    !     ✗");
         assert!(
             text.contains("! tein root-ca s: f\n    fix: do x\n"),
             "{text}"

@@ -211,10 +211,10 @@ async fn check_holds_on_the_applied_federation_and_fails_for_each_broken_cluster
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(
-        text.starts_with("check           tein  gke\nreachable       ✓     ✓  \n"),
+        text.starts_with("check           tein  gke\nreachable       ✓     ✓\n"),
         "{text}"
     );
-    assert!(text.contains("\ngateway         -     ✓  \n"), "{text}");
+    assert!(text.contains("\ngateway         -     ✓\n"), "{text}");
     assert!(
         text.ends_with("every check holds on 2 cluster(s)\n"),
         "{text}"
@@ -251,7 +251,7 @@ async fn check_holds_on_the_applied_federation_and_fails_for_each_broken_cluster
     let out = s.check(&[]).await;
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(text.contains("\nistiod-version  ✓     ✗  \n"), "{text}");
+    assert!(text.contains("\nistiod-version  ✓     ✗\n"), "{text}");
     assert!(
         text.contains("✗ gke istiod-version istiod in istio-system: istio-system/istiod runs docker.io/istio/pilot:1.6.14: Istio 1.6, not 1.5\n    fix: run istiod 1.5"),
         "{text}"
