@@ -130,6 +130,7 @@ fn expectation(name: &str, zone: &str, root: Option<&Ca>) -> ClusterExpectation 
         namespace: "istio-system".into(),
         root_pem: root.map(|c| c.root.clone().into_bytes()),
         root_source: "certs/root-cert.pem".into(),
+        fix: None,
     });
     e.gateways = vec![GatewayExpectation {
         selector: BTreeMap::from([("istio".into(), "ingressgateway".into())]),
@@ -267,7 +268,12 @@ async fn different_roots_fail_on_every_cluster_until_they_share_one() {
             found.contains("the clusters trust different roots"),
             "{found}"
         );
-        assert!(found.contains("fedctl certs"), "{found}");
+        assert!(
+            found.contains(
+                "put an intermediate CA of the shared root in Secret istio-system/cacerts"
+            ),
+            "{found}"
+        );
     }
     // With the document's root given, the odd one out is also named against it.
     let with_root = [

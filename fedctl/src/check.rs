@@ -83,6 +83,21 @@ fn check(args: &Args) -> Result<u8, u8> {
     })?;
     let root = expected_root(&fed)?;
     let mut expected = expectations(&fed, &bundles, root.as_ref());
+    let file = args.file.display();
+    let ca_fix = if root.is_some() {
+        format!(
+            "`fedctl apply {file}` puts the intermediate CAs of mesh.ca.dir in Secret istio-system/cacerts; then restart istiod and the workloads"
+        )
+    } else {
+        format!(
+            "make one root and an intermediate CA per cluster (`fedctl certs {file} -o DIR`), set spec.mesh.ca.dir to DIR and `fedctl apply {file}`; then restart istiod and the workloads"
+        )
+    };
+    for e in &mut expected {
+        if let Some(r) = &mut e.root_ca {
+            r.fix = Some(ca_fix.clone());
+        }
+    }
     if let Some(only) = &args.cluster {
         expected.retain(|e| &e.name == only);
         if expected.is_empty() {
@@ -158,6 +173,7 @@ fn expectations(
                     namespace: ISTIO_SYSTEM.to_owned(),
                     root_pem: root.map(|(pem, _)| pem.clone()),
                     root_source: root.map(|(_, path)| path.clone()).unwrap_or_default(),
+                    fix: None,
                 });
             }
             e.gateways = gateway(fed, cluster).into_iter().collect();

@@ -571,3 +571,34 @@ async fn root_pem(dir: &Path) -> String {
     certs(dir).await;
     std::fs::read_to_string(dir.join("certs/root-cert.pem")).unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_with_another_root_fails_with_the_fix_for_this_document() {
+    let s = setup("roots").await;
+    let other = scratch("roots-other");
+    certs(&other).await;
+    let read = |f: &str| std::fs::read_to_string(other.join("certs").join(f)).unwrap();
+    seed::cacerts(&s.gke, &read("root-cert.pem"), &read("gke/ca-cert.pem"));
+    let (code, report) = s.check_json().await;
+    assert_eq!(code, Some(1), "{report:#}");
+    for cluster in ["tein", "gke"] {
+        let (v, text) = verdict(&report, cluster, "root-ca");
+        assert_eq!(v, "fail", "{text}");
+        assert!(
+            text.contains("the clusters trust different roots"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "`fedctl apply {}` puts the intermediate CAs of mesh.ca.dir in Secret istio-system/cacerts",
+                s.doc
+            )),
+            "{text}"
+        );
+    }
+    let (_, text) = verdict(&report, "gke", "root-ca");
+    assert!(
+        text.contains("/certs/root-cert.pem (O=Istio, CN=Root CA sha256:"),
+        "{text}"
+    );
+}

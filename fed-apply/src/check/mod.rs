@@ -132,6 +132,21 @@ pub struct RootCaExpectation {
     pub root_pem: Option<Vec<u8>>,
     /// Where `root_pem` comes from, for messages (`./certs/root-cert.pem`).
     pub root_source: String,
+    /// How to put the shared CA in place, when the caller knows (which tool makes and applies
+    /// it); a generic suggestion when `None`.
+    pub fix: Option<String>,
+}
+
+impl RootCaExpectation {
+    /// What to do when the cluster does not trust the shared root.
+    pub(crate) fn fix(&self) -> String {
+        self.fix.clone().unwrap_or_else(|| {
+            format!(
+                "put an intermediate CA of the shared root in Secret {}/cacerts (ca-cert.pem, ca-key.pem, cert-chain.pem, root-cert.pem), then restart istiod and the workloads",
+                self.namespace
+            )
+        })
+    }
 }
 
 /// A gateway other clusters send traffic to: pods labelled `selector` (in any namespace), a
@@ -483,24 +498,20 @@ impl Checker {
             findings: Vec::new(),
             root_ca_sha256: Vec::new(),
         };
-        let client = match crate::applier::client(
-            &self.kubeconfig,
-            &expected.name,
-            &expected.context,
-        )
-        .await
-        {
-            Ok(c) => c,
-            Err(e) => {
-                report.findings.push(Finding::fail(
-                    Check::Reachable,
-                    format!("context {}", expected.context),
-                    e.to_string(),
-                    "name an existing context in the kubeconfig (the document's `context`, default: the cluster's name)",
-                ));
-                return report;
-            }
-        };
+        let client =
+            match crate::applier::client(&self.kubeconfig, &expected.name, &expected.context).await
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    report.findings.push(Finding::fail(
+                        Check::Reachable,
+                        format!("context {}", expected.context),
+                        e.to_string(),
+                        "name a context that exists in the kubeconfig",
+                    ));
+                    return report;
+                }
+            };
         let probe = probe::Probe::new(client, expected, &self.options);
         match tokio::time::timeout(self.options.timeout, probe.run(&mut report)).await {
             Ok(()) => {}
@@ -556,13 +567,15 @@ fn compare_roots(clusters: &[ClusterExpectation], reports: &mut [ClusterReport])
         .flatten()
         .map(|n| (*n).to_owned())
         .collect();
-    for r in reports.iter_mut().filter(|r| flagged.contains(&r.cluster)) {
+    for (c, r) in clusters.iter().zip(reports.iter_mut()) {
+        let Some(expected) = c.root_ca.as_ref().filter(|_| flagged.contains(&r.cluster)) else {
+            continue;
+        };
         r.findings.push(Finding::fail(
             Check::RootCa,
             "shared root",
             found.clone(),
-            "put intermediates of one root in every cluster's istio-system/cacerts (`fedctl certs`, \
-             then mesh.ca.dir and `fedctl apply`) and restart istiod and the workloads",
+            expected.fix(),
         ));
     }
 }

@@ -256,8 +256,9 @@ impl<'a> Probe<'a> {
     /// `ca-cert.pem`; a failed finding when neither source exists or cannot be read.
     async fn read_ca(
         &self,
-        ns: &str,
+        want: &RootCaExpectation,
     ) -> Result<(String, Option<Vec<u8>>, Option<Vec<u8>>), Finding> {
+        let ns = want.namespace.as_str();
         let secrets: Api<Secret> = Api::namespaced(self.client.clone(), ns);
         match secrets.get_opt("cacerts").await {
             Ok(Some(s)) => {
@@ -297,7 +298,7 @@ impl<'a> Probe<'a> {
                 format!(
                     "neither Secret {ns}/cacerts nor ConfigMap {ns}/istio-ca-root-cert exists: no root to compare"
                 ),
-                "put the shared CA in Secret istio-system/cacerts (`fedctl certs`, mesh.ca.dir, `fedctl apply`) before installing istiod",
+                want.fix(),
             )),
             Err(e) => Err(read_failed(
                 Check::RootCa,
@@ -309,7 +310,7 @@ impl<'a> Probe<'a> {
     }
 
     async fn root_ca(&self, want: &RootCaExpectation, report: &mut ClusterReport) {
-        let (source, root, intermediate) = match self.read_ca(&want.namespace).await {
+        let (source, root, intermediate) = match self.read_ca(want).await {
             Ok(read) => read,
             Err(finding) => {
                 report.findings.push(finding);
@@ -321,7 +322,7 @@ impl<'a> Probe<'a> {
                 Check::RootCa,
                 source,
                 "has no root-cert.pem",
-                "make cacerts hold ca-cert.pem, ca-key.pem, cert-chain.pem and root-cert.pem (`fedctl certs`)",
+                want.fix(),
             ));
             return;
         };
@@ -357,10 +358,7 @@ impl<'a> Probe<'a> {
                         want.root_source,
                         theirs.join(", ")
                     ),
-                    format!(
-                        "apply the cacerts made from {} (`fedctl apply`) and restart istiod and the workloads",
-                        want.root_source
-                    ),
+                    want.fix(),
                 ));
             }
             Some(Err(e)) => report.findings.push(Finding::fail(
@@ -388,7 +386,7 @@ impl<'a> Probe<'a> {
                     Check::RootCa,
                     source.clone(),
                     format!("ca-cert.pem does not parse: {e}"),
-                    "replace it with the cluster's intermediate CA (`fedctl certs`)",
+                    want.fix(),
                 )),
             }
         }
@@ -409,7 +407,7 @@ impl<'a> Probe<'a> {
         let warn = i64::try_from(self.options.expiry_warning.as_secs()).unwrap_or(i64::MAX);
         let left = cert.not_after.saturating_sub(now);
         let subject = format!("{source}: {role} {}", cert.subject);
-        let fix = "make new CA certificates (`fedctl certs` into a new folder), apply them and restart istiod and the workloads before the old ones expire";
+        let fix = "make new CA certificates, put them in cacerts and restart istiod and the workloads before the old ones expire";
         if left <= 0 {
             Some(Finding::fail(
                 Check::RootCa,
@@ -446,7 +444,7 @@ impl<'a> Probe<'a> {
                 Check::Gateway,
                 subject,
                 format!("no pod labelled {sel} in any namespace"),
-                "install the gateway (see the cluster's RUNBOOK.md) with these pod labels",
+                "install the gateway with these pod labels",
             )];
         }
         let services: Api<Service> = Api::all(self.client.clone());
@@ -586,7 +584,7 @@ impl<'a> Probe<'a> {
                 subject,
                 format!("{} (want {want_env})", wrong.join("; ")),
                 format!(
-                    "set {want_env} on the gateway's {PROXY_CONTAINER} container: {} (see the RUNBOOK.md)",
+                    "set {want_env} on the gateway's {PROXY_CONTAINER} container: {}",
                     want.env_reason
                 ),
             )
@@ -846,7 +844,7 @@ impl<'a> Probe<'a> {
                     Check::LiqoPeering,
                     "ForeignClusters",
                     "core.liqo.io/v1beta1 ForeignCluster is not served: LIQO is not installed",
-                    "install LIQO (see the RUNBOOK.md)",
+                    "install LIQO",
                 )];
             }
             Err(e) => {
