@@ -98,14 +98,13 @@ async fn good_cluster(ca: &Ca, zone: &str) -> FakeApiServer {
     );
     seed::pod(&server, "default", "echo-1", &[("app", "echo")], "n2", &[]);
     apply(&server, bundle(zone), false).await;
-    server.set_status(
-        "apps",
-        "deployments",
-        "default",
-        "echo",
-        json!({"readyReplicas": 1, "conditions": [{"type": "Available", "status": "True"}]}),
-    );
+    seed::available(&server, "default", "echo");
     server
+}
+
+/// A healthy cluster `a` in zone `za`, with a root CA of its own.
+async fn cluster_a() -> FakeApiServer {
+    good_cluster(&ca("Root", 3650), "za").await
 }
 
 async fn apply(server: &FakeApiServer, objects: Vec<Value>, force: bool) {
@@ -232,17 +231,11 @@ async fn two_healthy_clusters_pass_every_check() {
         serde_json::to_string_pretty(&report).unwrap()
     );
     for cluster in ["a", "b"] {
-        for check in [
-            Check::Reachable,
-            Check::Crds,
-            Check::IstiodVersion,
-            Check::RootCa,
-            Check::Gateway,
-            Check::NodeLabels,
-            Check::Objects,
-            Check::FieldOwners,
-            Check::Ready,
-        ] {
+        // Every check but LIQO's, which these clusters are not asked about.
+        for check in Check::ALL
+            .into_iter()
+            .filter(|c| !matches!(c, Check::LiqoPeering | Check::VirtualNodes))
+        {
             assert_verdict(&report, cluster, check, Verdict::Pass);
         }
     }
@@ -356,8 +349,7 @@ async fn certificates_expiring_within_30_days_warn_and_expired_ones_fail() {
 
 #[tokio::test]
 async fn a_gateway_service_without_15443_fails_until_the_port_is_exposed() {
-    let shared = ca("Root", 3650);
-    let a = good_cluster(&shared, "za").await;
+    let a = cluster_a().await;
     // The default ingress gateway Service of Istio >= 1.10: no 15443.
     seed::service(
         &a,
@@ -395,8 +387,7 @@ async fn a_gateway_service_without_15443_fails_until_the_port_is_exposed() {
 
 #[tokio::test]
 async fn a_gateway_at_another_address_fails() {
-    let shared = ca("Root", 3650);
-    let a = good_cluster(&shared, "za").await;
+    let a = cluster_a().await;
     seed::service(
         &a,
         "istio-system",
@@ -415,8 +406,7 @@ async fn a_gateway_at_another_address_fails() {
 
 #[tokio::test]
 async fn gateway_pods_outside_the_needed_router_mode_fail() {
-    let shared = ca("Root", 3650);
-    let a = good_cluster(&shared, "za").await;
+    let a = cluster_a().await;
     seed::pod(
         &a,
         "istio-system",
@@ -441,8 +431,7 @@ async fn gateway_pods_outside_the_needed_router_mode_fail() {
 
 #[tokio::test]
 async fn a_wrong_istiod_release_fails_and_a_patch_difference_does_not() {
-    let shared = ca("Root", 3650);
-    let a = good_cluster(&shared, "za").await;
+    let a = cluster_a().await;
     seed::istiod(&a, "docker.io/istio/pilot:1.21.6");
     let expected = [expectation("a", "za", None)];
     let report = check(&[("a", &a)], &expected, options()).await;
@@ -460,8 +449,7 @@ async fn a_wrong_istiod_release_fails_and_a_patch_difference_does_not() {
 
 #[tokio::test]
 async fn unlabelled_nodes_running_the_services_fail() {
-    let shared = ca("Root", 3650);
-    let a = good_cluster(&shared, "za").await;
+    let a = cluster_a().await;
     seed::node(&a, "n2", &[("topology.kubernetes.io/region", "r")]);
     let expected = [expectation("a", "za", None)];
     let report = check(&[("a", &a)], &expected, options()).await;
@@ -483,8 +471,7 @@ async fn unlabelled_nodes_running_the_services_fail() {
 
 #[tokio::test]
 async fn a_foreign_manager_on_a_destination_rule_field_fails_until_taken_back() {
-    let shared = ca("Root", 3650);
-    let a = good_cluster(&shared, "za").await;
+    let a = cluster_a().await;
     a.apply_as(
         "kubectl-edit",
         &json!({"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule",
@@ -509,8 +496,7 @@ async fn a_foreign_manager_on_a_destination_rule_field_fails_until_taken_back() 
 
 #[tokio::test]
 async fn missing_objects_and_unavailable_deployments_fail() {
-    let shared = ca("Root", 3650);
-    let a = good_cluster(&shared, "za").await;
+    let a = cluster_a().await;
     let mut expected = expectation("a", "za", None);
     expected.objects.push(
         serde_json::from_value(json!({"apiVersion": "networking.istio.io/v1", "kind": "WorkloadEntry",
@@ -557,8 +543,7 @@ async fn a_cluster_without_istio_fails_crds_and_istiod() {
 
 #[tokio::test]
 async fn an_unreachable_cluster_is_reported_and_the_others_still_checked() {
-    let shared = ca("Root", 3650);
-    let a = good_cluster(&shared, "za").await;
+    let a = cluster_a().await;
     let kubeconfig = fake::kubeconfig(&[("a", &a.url()), ("down", &fake::down_url())]);
     let report = Checker::new(kubeconfig, options())
         .check(&[
@@ -584,8 +569,7 @@ async fn an_unreachable_cluster_is_reported_and_the_others_still_checked() {
 
 #[tokio::test]
 async fn a_cluster_slower_than_the_timeout_fails_reachable() {
-    let shared = ca("Root", 3650);
-    let a = good_cluster(&shared, "za").await;
+    let a = cluster_a().await;
     a.set_latency(Duration::from_millis(200));
     let mut quick = options();
     quick.timeout = Duration::from_millis(300);
@@ -721,8 +705,7 @@ async fn a_provider_without_foreign_cluster_or_virtual_node_fails() {
 
 #[tokio::test]
 async fn the_checks_only_read() {
-    let shared = ca("Root", 3650);
-    let a = good_cluster(&shared, "za").await;
+    let a = cluster_a().await;
     a.clear_requests();
     let _ = check(&[("a", &a)], &[expectation("a", "za", None)], options()).await;
     let requests = a.requests();

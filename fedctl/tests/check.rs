@@ -163,13 +163,7 @@ async fn setup(name: &str) -> Setup {
         String::from_utf8_lossy(&applied.stdout)
     );
     for server in [&s.tein, &s.gke] {
-        server.set_status(
-            "apps",
-            "deployments",
-            "default",
-            "echo",
-            json!({"readyReplicas": 1, "conditions": [{"type": "Available", "status": "True"}]}),
-        );
+        seed::available(server, "default", "echo");
     }
     s
 }
@@ -487,13 +481,7 @@ async fn check_follows_the_consumer_provider_topology() {
         String::from_utf8_lossy(&applied.stdout)
     );
     for name in ["s0-consumer", "s0-provider1"] {
-        consumer.set_status(
-            "apps",
-            "deployments",
-            "fluidosmesh",
-            name,
-            json!({"readyReplicas": 1, "conditions": [{"type": "Available", "status": "True"}]}),
-        );
+        seed::available(&consumer, "fluidosmesh", name);
     }
     let check = || {
         fedctl(args(&[

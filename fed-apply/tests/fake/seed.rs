@@ -64,6 +64,17 @@ pub fn istiod(server: &FakeApiServer, image: &str) {
         "status": {"readyReplicas": 1, "conditions": [{"type": "Available", "status": "True"}]}}));
 }
 
+/// Marks Deployment `ns/name` Available with its one replica ready, as its controller would.
+pub fn available(server: &FakeApiServer, ns: &str, name: &str) {
+    server.set_status(
+        "apps",
+        "deployments",
+        ns,
+        name,
+        json!({"readyReplicas": 1, "conditions": [{"type": "Available", "status": "True"}]}),
+    );
+}
+
 /// Secret istio-system/cacerts holding `root` as root-cert.pem and `ca` as ca-cert.pem.
 pub fn cacerts(server: &FakeApiServer, root: &str, ca: &str) {
     ensure_namespace(server, "istio-system");
