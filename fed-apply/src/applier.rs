@@ -160,24 +160,33 @@ impl Applier {
     }
 
     async fn client(&self, target: &ClusterTarget) -> Result<Client, Error> {
-        let options = KubeConfigOptions {
-            context: Some(target.context.clone()),
-            ..KubeConfigOptions::default()
-        };
-        let mut config = Config::from_custom_kubeconfig(self.kubeconfig.clone(), &options)
-            .await
-            .map_err(|source| Error::Context {
-                cluster: target.name.clone(),
-                context: target.context.clone(),
-                source,
-            })?;
-        // Our RetryPolicy is the only retry layer: bounded, reported, counted.
-        config.default_retry = false;
-        Client::try_from(config).map_err(|source| Error::Client {
-            cluster: target.name.clone(),
-            source,
-        })
+        client(&self.kubeconfig, &target.name, &target.context).await
     }
+}
+
+/// A client for `context` of `kubeconfig`, without kube's own retries: our [`RetryPolicy`] is
+/// the only retry layer (bounded, reported, counted). `cluster` names it in errors.
+pub(crate) async fn client(
+    kubeconfig: &Kubeconfig,
+    cluster: &str,
+    context: &str,
+) -> Result<Client, Error> {
+    let options = KubeConfigOptions {
+        context: Some(context.to_owned()),
+        ..KubeConfigOptions::default()
+    };
+    let mut config = Config::from_custom_kubeconfig(kubeconfig.clone(), &options)
+        .await
+        .map_err(|source| Error::Context {
+            cluster: cluster.to_owned(),
+            context: context.to_owned(),
+            source,
+        })?;
+    config.default_retry = false;
+    Client::try_from(config).map_err(|source| Error::Client {
+        cluster: cluster.to_owned(),
+        source,
+    })
 }
 
 /// Why an object could not be dry-run yet.

@@ -58,6 +58,11 @@
 //! `fedctl diff` is the same call with [`ApplyOptions::dry_run`] set, printing each configured
 //! change's [`Change::diff`].
 //!
+//! [`check`] reads clusters without writing: given what each cluster should look like (kinds
+//! served, istiod's release, the CA root, gateway Services, node labels, applied objects, LIQO
+//! peerings), it reports a finding per thing checked with what it found and how to fix it.
+//! `fedctl check` builds those expectations from a Federation document.
+//!
 //! # Features
 //!
 //! | feature | default | what it does |
@@ -77,6 +82,7 @@
 mod applier;
 mod applyset;
 mod changeset;
+pub mod check;
 mod diff;
 mod discovery;
 mod error;

@@ -44,10 +44,6 @@ pub const GATEWAY_RELEASE: &str = "istio-ingressgateway";
 pub const LOCAL_APP_LABEL: &str = "app-t";
 /// The label LIQO puts on its virtual nodes (`liqo.io/type: virtual-node`).
 const LIQO_VIRTUAL_NODE_LABEL: &str = "liqo.io/type";
-/// The node label Istio reads a locality's region from.
-const REGION_LABEL: &str = "topology.kubernetes.io/region";
-/// The node label Istio reads a locality's subzone from.
-const SUBZONE_LABEL: &str = "topology.istio.io/subzone";
 /// The first Istio release whose Helm repository has the `gateway` chart.
 const HELM_GATEWAY_CHART_SINCE: (u32, u32) = (1, 12);
 
@@ -234,18 +230,6 @@ fn service_objects(fed: &ValidatedFederation, svc: &FedService) -> Vec<Object> {
     out
 }
 
-/// `topology.kubernetes.io/region=R,topology.kubernetes.io/zone=Z[,topology.istio.io/subzone=S]`:
-/// the node labels Istio reads a locality from, for `liqoctl install --cluster-labels` (which
-/// LIQO puts on the cluster's virtual node in the consumer) and `kubectl label nodes`.
-fn locality_labels(cluster: &Cluster) -> Vec<(&'static str, &str)> {
-    let l = cluster.locality();
-    let mut labels = vec![(REGION_LABEL, l.region()), (k8s::ZONE_LABEL, zone(cluster))];
-    if let Some(s) = l.subzone() {
-        labels.push((SUBZONE_LABEL, s));
-    }
-    labels
-}
-
 /// The seed's Calico setting, as a comment: only for clusters whose CNI is Calico.
 fn calico(cluster: &Cluster) -> String {
     format!(
@@ -255,7 +239,7 @@ fn calico(cluster: &Cluster) -> String {
 }
 
 fn install_liqo(cluster: &Cluster) -> String {
-    let labels: Vec<String> = locality_labels(cluster)
+    let labels: Vec<String> = k8s::locality_labels(cluster.locality())
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
@@ -268,7 +252,7 @@ fn install_liqo(cluster: &Cluster) -> String {
 }
 
 fn label_nodes(cluster: &Cluster) -> String {
-    let labels: Vec<String> = locality_labels(cluster)
+    let labels: Vec<String> = k8s::locality_labels(cluster.locality())
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();

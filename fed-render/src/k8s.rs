@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use fed_model::{Service as FedService, Workload};
+use istio_types::primitives::Locality;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::autoscaling::v2::{
@@ -21,6 +22,24 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 /// The node label that carries a cluster's zone (LIQO's virtual nodes copy it).
 pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
+/// The node label Istio reads a locality's region from.
+pub const REGION_LABEL: &str = "topology.kubernetes.io/region";
+/// The node label Istio reads a locality's subzone from.
+pub const SUBZONE_LABEL: &str = "topology.istio.io/subzone";
+
+/// `topology.kubernetes.io/region=R[,topology.kubernetes.io/zone=Z[,topology.istio.io/subzone=S]]`:
+/// the node labels Istio reads `locality` from (what `kubectl label nodes` and `liqoctl install
+/// --cluster-labels` set, and what `fedctl check` expects on the nodes).
+pub fn locality_labels(locality: &Locality) -> Vec<(&'static str, &str)> {
+    let mut labels = vec![(REGION_LABEL, locality.region())];
+    if let Some(z) = locality.zone() {
+        labels.push((ZONE_LABEL, z));
+    }
+    if let Some(s) = locality.subzone() {
+        labels.push((SUBZONE_LABEL, s));
+    }
+    labels
+}
 
 pub(crate) fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
     ObjectMeta {

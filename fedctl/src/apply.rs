@@ -2,7 +2,9 @@
 //! the clusters named by each cluster's `context`.
 
 use std::io::IsTerminal as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use kube::config::Kubeconfig;
 
 use fed_apply::{Action, Applier, ApplyOptions, ApplyReport, ApplySetParent, ClusterTarget, Event};
 
@@ -151,35 +153,50 @@ fn run(common: &Common, configure: impl FnOnce(&mut ApplyOptions)) -> Result<App
         PARENT_NAMESPACE,
     ));
     configure(&mut options);
+    let applier = Applier::new(kubeconfig(common.kubeconfig.as_deref())?, options);
+    let runtime = runtime()?;
+    let tty = std::io::stderr().is_terminal();
+    let progress = move |e: &Event<'_>| progress_line(e, tty);
+    Ok(runtime.block_on(applier.apply(&targets, &progress)))
+}
+
+/// The kubeconfig at `path`, else the one of `$KUBECONFIG` or `~/.kube/config`; on failure
+/// prints why and returns the usage exit code.
+pub(crate) fn kubeconfig(path: Option<&Path>) -> Result<Kubeconfig, u8> {
     let fail = |e: fed_apply::Error| {
         eprintln!("fedctl: {e}");
         exit::USAGE
     };
-    let applier = if let Some(path) = &common.kubeconfig {
-        Applier::from_kubeconfig_path(path, options).map_err(fail)?
-    } else {
-        // kube reads these files itself; check first that it can do so without panicking.
-        for file in default_kubeconfig_files() {
-            Applier::check_kubeconfig_file(&file).map_err(fail)?;
-        }
-        let kubeconfig = kube::config::Kubeconfig::read().map_err(|source| {
+    if let Some(path) = path {
+        Applier::check_kubeconfig_file(path).map_err(fail)?;
+        return Kubeconfig::read_from(path).map_err(|source| {
             fail(fed_apply::Error::Kubeconfig {
-                path: "$KUBECONFIG or ~/.kube/config".into(),
+                path: path.display().to_string(),
                 source,
             })
-        })?;
-        Applier::new(kubeconfig, options)
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+        });
+    }
+    // kube reads these files itself; check first that it can do so without panicking.
+    for file in default_kubeconfig_files() {
+        Applier::check_kubeconfig_file(&file).map_err(fail)?;
+    }
+    Kubeconfig::read().map_err(|source| {
+        fail(fed_apply::Error::Kubeconfig {
+            path: "$KUBECONFIG or ~/.kube/config".into(),
+            source,
+        })
+    })
+}
+
+/// The runtime the cluster verbs run on; on failure prints why and returns the usage exit code.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, u8> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| {
             eprintln!("fedctl: cannot start the async runtime: {e}");
             exit::USAGE
-        })?;
-    let tty = std::io::stderr().is_terminal();
-    let progress = move |e: &Event<'_>| progress_line(e, tty);
-    Ok(runtime.block_on(applier.apply(&targets, &progress)))
+        })
 }
 
 /// The files `Kubeconfig::read` reads: every path in `$KUBECONFIG`, else `~/.kube/config`.

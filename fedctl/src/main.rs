@@ -6,6 +6,7 @@
 
 mod apply;
 mod certs;
+mod check;
 mod convert;
 mod diag;
 mod explain;
@@ -76,6 +77,8 @@ enum Command {
     Apply(apply::ApplyArgs),
     /// Show field by field what apply would change; exit 3 when something would.
     Diff(apply::DiffArgs),
+    /// Check the live clusters against the document (read-only); exit 1 when a check fails.
+    Check(check::Args),
 }
 
 fn main() -> ExitCode {
@@ -90,6 +93,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Apply(args) => apply::run_apply(args),
         Command::Diff(args) => apply::run_diff(args),
+        Command::Check(args) => check::run(args),
     };
     ExitCode::from(code)
 }

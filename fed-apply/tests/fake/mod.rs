@@ -14,7 +14,10 @@
 //!   a field whose value changes, and removes fields a manager stopped applying;
 //! - 404 for objects in a namespace that does not exist (dry-run included), 422 for objects
 //!   labelled `fake.test/invalid`, injectable failures (429/5xx n times), latency, a request log;
-//! - creating a CRD serves its kinds and marks it Established.
+//! - creating a CRD serves its kinds and marks it Established;
+//! - `/version`, and objects stored as they are ([`FakeApiServer::insert`], status included) for
+//!   what controllers make: Nodes, Pods, istiod's Deployment, LIQO's ForeignClusters;
+//!   `managedFields` in the API server's `FieldsV1` format.
 #![allow(
     dead_code,
     clippy::missing_panics_doc,
@@ -32,6 +35,8 @@ use std::{
     sync::{Arc, Mutex, MutexGuard},
     time::Duration,
 };
+
+pub mod seed;
 
 use http_body_util::{BodyExt as _, Full};
 use hyper::{Request, Response, body::Bytes, server::conn::http1, service::service_fn};
@@ -146,6 +151,8 @@ pub struct FakeApiServer {
 fn builtin_resources() -> Vec<Resource> {
     vec![
         Resource::new("", "v1", "Namespace", "namespaces", false),
+        Resource::new("", "v1", "Node", "nodes", false),
+        Resource::new("", "v1", "Pod", "pods", true),
         Resource::new("", "v1", "ConfigMap", "configmaps", true),
         Resource::new("", "v1", "Secret", "secrets", true),
         Resource::new("", "v1", "Service", "services", true),
@@ -178,6 +185,11 @@ pub fn down_url() -> String {
 
 /// A kubeconfig with one context per `(context, server url)`, no credentials.
 pub fn kubeconfig(contexts: &[(&str, &str)]) -> Kubeconfig {
+    Kubeconfig::from_yaml(&kubeconfig_yaml(contexts)).expect("test kubeconfig parses")
+}
+
+/// The text of [`kubeconfig`], for a kubeconfig file.
+pub fn kubeconfig_yaml(contexts: &[(&str, &str)]) -> String {
     let mut yaml = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
     for (name, url) in contexts {
         yaml.push_str(&format!(
@@ -192,7 +204,7 @@ pub fn kubeconfig(contexts: &[(&str, &str)]) -> Kubeconfig {
     }
     yaml.push_str("users:\n- name: nobody\n  user: {}\n");
     yaml.push_str(&format!("current-context: {}\n", contexts[0].0));
-    Kubeconfig::from_yaml(&yaml).expect("test kubeconfig parses")
+    yaml
 }
 
 fn status(code: u16, reason: &str, message: &str, details: &Value) -> (u16, Value) {
@@ -321,6 +333,24 @@ fn label_matches(object: &Value, selector: &str) -> bool {
         let v = v.trim_start_matches('=');
         object["metadata"]["labels"][k].as_str() == Some(v)
     })
+}
+
+/// The API server's `fieldsV1` tree of a manager's leaf paths: `f:<field>` per map key, `{}`
+/// at each leaf (lists are atomic here, so a list is one leaf, as for an atomic list).
+fn fields_v1(paths: &[&String]) -> Value {
+    let mut root = Value::Object(Map::new());
+    for path in paths {
+        let mut cur = &mut root;
+        for part in path.split('/').skip(1) {
+            let key = format!("f:{}", part.replace("~1", "/").replace("~0", "~"));
+            cur = cur
+                .as_object_mut()
+                .expect("fieldsV1 nodes are objects")
+                .entry(key)
+                .or_insert_with(|| Value::Object(Map::new()));
+        }
+    }
+    root
 }
 
 fn display_path(path: &str) -> String {
@@ -453,6 +483,77 @@ impl FakeApiServer {
         if code < 300 { Ok(body) } else { Err(body) }
     }
 
+    /// Stores `object` as it is, `status` included, with no field manager (no request logged):
+    /// what controllers and kubelets make (Nodes, Pods, istiod's Deployment). The kind must be
+    /// served; namespaced objects without a namespace go to `default`.
+    pub fn insert(&self, object: &Value) {
+        let api_version = object["apiVersion"].as_str().unwrap_or_default();
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        let kind = object["kind"].as_str().unwrap_or_default();
+        let mut st = self.state();
+        let res = st
+            .resources
+            .iter()
+            .find(|r| r.group == group && r.version == version && r.kind == kind)
+            .cloned()
+            .unwrap_or_else(|| panic!("{api_version} {kind} is not served"));
+        let ns = if res.namespaced {
+            object["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or("default")
+                .to_owned()
+        } else {
+            String::new()
+        };
+        let name = object["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let mut object = object.clone();
+        st.rv += 1;
+        st.uid += 1;
+        set_path(
+            &mut object,
+            "/metadata/resourceVersion",
+            json!(st.rv.to_string()),
+        );
+        set_path(
+            &mut object,
+            "/metadata/uid",
+            json!(format!("uid-{}", st.uid)),
+        );
+        if res.namespaced {
+            set_path(&mut object, "/metadata/namespace", json!(ns));
+        }
+        st.objects.insert(
+            (res.group, res.plural, ns, name),
+            Stored {
+                object,
+                owners: BTreeMap::new(),
+            },
+        );
+    }
+
+    /// Replaces the `status` of a stored object, as its controller would (no request logged).
+    pub fn set_status(
+        &self,
+        group: &str,
+        plural: &str,
+        namespace: &str,
+        name: &str,
+        status: Value,
+    ) {
+        let mut st = self.state();
+        st.rv += 1;
+        let rv = st.rv.to_string();
+        let stored = st
+            .objects
+            .get_mut(&(group.into(), plural.into(), namespace.into(), name.into()))
+            .unwrap_or_else(|| panic!("no {plural} {namespace}/{name}"));
+        set_path(&mut stored.object, "/status", status);
+        set_path(&mut stored.object, "/metadata/resourceVersion", json!(rv));
+    }
+
     /// The stored object, if any.
     pub fn get(&self, group: &str, plural: &str, namespace: &str, name: &str) -> Option<Value> {
         self.state()
@@ -552,6 +653,12 @@ impl FakeApiServer {
                 );
             }
             ("GET", "/apis") => return (200, self.group_list()),
+            ("GET", "/version") => {
+                return (
+                    200,
+                    json!({"major": "1", "minor": "34", "gitVersion": "v1.34.0-fake", "platform": "linux/amd64"}),
+                );
+            }
             _ => {}
         }
         let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
@@ -923,13 +1030,13 @@ impl FakeApiServer {
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .map(|m| {
-                    let fields: Vec<String> = stored
+                    let fields: Vec<&String> = stored
                         .owners
                         .iter()
                         .filter(|(_, ms)| ms.contains(m))
-                        .map(|(p, _)| display_path(p))
+                        .map(|(p, _)| p)
                         .collect();
-                    json!({"manager": m, "operation": "Apply", "apiVersion": res.api_version(), "fieldsType": "FieldsV1", "fieldsV1": {"fake:paths": fields}})
+                    json!({"manager": m, "operation": "Apply", "apiVersion": res.api_version(), "fieldsType": "FieldsV1", "fieldsV1": fields_v1(&fields)})
                 })
                 .collect();
             set_path(
