@@ -3,12 +3,11 @@
 //! extra endpoints of their own services so that overflow spills over to it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 
 use fed_model::{Cluster, IstioVersion, Service as FedService, ValidatedFederation};
 
 use crate::bundle::{AuxFile, Bundle, Object};
-use crate::{istio, k8s};
+use crate::{istio, k8s, runbook};
 
 /// The Gateway every peer exposes for cross-network mTLS (AUTO_PASSTHROUGH) traffic, and for
 /// ingress when a service asks for it.
@@ -198,8 +197,13 @@ fn runbook(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersion) -> 
          The steps no manifest can express, in order.\n\n",
         fed = fed.name()
     );
-    for (i, s) in steps.iter().enumerate() {
-        let _ = writeln!(text, "{}. `{s}`", i + 1);
+    // A `# ` line is prose; any other, a command.
+    let mut n = 0;
+    for s in &steps {
+        match s.strip_prefix("# ") {
+            Some(prose) => runbook::step(&mut text, &mut n, prose, &[]),
+            None => runbook::step(&mut text, &mut n, "", std::slice::from_ref(s)),
+        }
     }
     AuxFile {
         name: "RUNBOOK.md".into(),
