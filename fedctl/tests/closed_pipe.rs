@@ -114,7 +114,7 @@ fn every_verb_ends_quietly_when_stdout_is_closed() {
         &["validate", &apan],
         &["validate", &apan, "--output", "json"],
         &["render", &apan],
-        &["explain", &apan, "echo"],
+        &["explain", &apan, "--service", "echo"],
         &["lint", dr],
         &["convert", dr, "--to", "v1"],
         &["--help"],
