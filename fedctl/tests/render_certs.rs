@@ -234,11 +234,17 @@ fn base64_encode(bytes: &[u8]) -> String {
 #[test]
 fn certs_runs_when_mesh_ca_names_a_folder_not_made_yet() {
     let dir = scratch("ca-first");
-    let text = std::fs::read_to_string(apan())
+    // The example's commented-out `ca:` and `dir:` lines, uncommented.
+    let text: String = std::fs::read_to_string(apan())
         .unwrap()
-        .replacen("    # ca:", "    ca:", 1)
-        .replacen("    #   dir: ./certs", "      dir: ./certs", 1);
-    assert!(text.contains("    ca:\n      dir: ./certs"), "{text}");
+        .lines()
+        .map(|l| match l.trim_start() {
+            t if t.starts_with("# ca:") => "    ca:\n".to_owned(),
+            t if t.starts_with("#   dir: ./certs") => "      dir: ./certs\n".to_owned(),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    assert!(text.contains("\n    ca:\n      dir: ./certs\n"), "{text}");
     let doc = dir.join("federation.yaml");
     std::fs::write(&doc, &text).unwrap();
     let (doc, certs) = (doc.to_str().unwrap(), dir.join("certs"));
@@ -254,7 +260,8 @@ fn certs_runs_when_mesh_ca_names_a_folder_not_made_yet() {
     assert_eq!(
         stdout,
         format!(
-            "{doc}:{ca_line}: error: spec.mesh.ca.dir: ./certs is not a directory; run `fedctl certs FILE -o DIR` to make the CA files\n"
+            "{doc}:{ca_line}: error: spec.mesh.ca.dir: {}/./certs is not a directory; run `fedctl certs FILE -o DIR` to make the CA files\n",
+            dir.display()
         )
     );
 
