@@ -14,7 +14,7 @@
 //!    [`Violation`] the API server would raise on a create, plus the fields it would silently
 //!    prune (which our typed readers reject, so tests want to see them).
 //!
-//! Beside them, [`bench`] writes the large Federation document the render benchmarks and tests
+//! Beside them, [`bench`](mod@bench) writes the large Federation document the render benchmarks and tests
 //! share.
 //!
 //! # What `check` does, in the API server's order
