@@ -14,7 +14,7 @@
 //! path it comes from, e.g. a DestinationRule's `outlierDetection.maxEjectionPercent` maps to
 //! `spec.services[0].overflow[0].thresholds.maxEjectionPercent`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use fed_model::{Topology, ValidatedFederation};
@@ -266,7 +266,7 @@ fn peer_checks(
     };
     let endpoints = endpoints(bundle, ctx);
     // Hosts whose endpoints include a peer's gateway.
-    let mut hosts_at_peers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut hosts_at_peers: BTreeSet<&str> = BTreeSet::new();
     for ep in &endpoints {
         let Some((k, peer)) = peers.iter().enumerate().find(|(_, p)| {
             p.name().as_str() != bundle.cluster
@@ -275,12 +275,7 @@ fn peer_checks(
         }) else {
             continue;
         };
-        for h in &ep.hosts {
-            hosts_at_peers
-                .entry(h.as_str())
-                .or_default()
-                .push(peer.name().as_str());
-        }
+        hosts_at_peers.extend(ep.hosts.iter().map(String::as_str));
         let served = served_passthrough_ports(bundles, peer.name().as_str());
         for (name, port) in ep.ports {
             if served.contains(port) {
@@ -326,24 +321,21 @@ fn peer_checks(
             .is_some_and(|t| t.mode == Some(TlsMode::IstioMutual));
         let ns = dr.metadata.namespace.as_deref().unwrap_or("default");
         let host = ctx.resolve_host(&dr.spec.host, ns);
-        let Some(targets) = hosts_at_peers.get(host.as_str()) else {
-            continue;
-        };
-        if !mutual {
+        if !mutual || !hosts_at_peers.contains(host.as_str()) {
             continue;
         }
+        // One message for every such DestinationRule (the object names the service): it is
+        // one problem of the document, reported once with the objects it affects.
         out.push(finding(
             FindingCode::IstioMutualWithoutSharedCa,
             r,
             "spec.trafficPolicy.tls.mode".to_owned(),
             "spec.mesh.ca".to_owned(),
-            format!(
-                "requests for {host} overflow to {} with ISTIO_MUTUAL, but the federation has no shared root \
-                 CA (mesh.ca): each peer's Istio signs its workloads' certificates with its own self-signed \
-                 root, so the peers reject each other's certificates and every overflowed request fails. \
-                 Make one with `fedctl certs FILE -o certs` and set mesh.ca.dir: ./certs",
-                targets.join(", ")
-            ),
+            "requests overflow to other peers with ISTIO_MUTUAL, but the federation has no shared \
+             root CA (mesh.ca): each peer's Istio signs its workloads' certificates with its own \
+             self-signed root, so the peers reject each other's certificates and every overflowed \
+             request fails. Make one with `fedctl certs FILE -o certs` and set mesh.ca.dir: ./certs"
+                .to_owned(),
         ));
     }
 }

@@ -34,6 +34,7 @@ use crate::liqo::{
     NamespaceMappingStrategy, NamespaceOffloading, NamespaceOffloadingSpec, PodOffloadingStrategy,
 };
 use crate::p2p::ISTIO_SYSTEM;
+use crate::runbook::step;
 use crate::{istio, k8s, output};
 
 /// The prefix of each cluster's ingress-gateway namespace, `istio-ingress-<cluster>`.
@@ -270,19 +271,6 @@ fn chart_version(version: IstioVersion) -> String {
 
 fn has_helm_gateway_chart(version: IstioVersion) -> bool {
     version.at_least(HELM_GATEWAY_CHART_SINCE.0, HELM_GATEWAY_CHART_SINCE.1)
-}
-
-/// Markdown for a numbered step: a sentence, then its commands in a shell block.
-fn step(text: &mut String, n: &mut usize, what: &str, commands: &[String]) {
-    *n += 1;
-    let _ = writeln!(text, "{n}. {what}\n");
-    if !commands.is_empty() {
-        text.push_str("   ```sh\n");
-        for c in commands {
-            let _ = writeln!(text, "   {c}");
-        }
-        text.push_str("   ```\n\n");
-    }
 }
 
 fn consumer_runbook(

@@ -69,6 +69,7 @@ pub mod labels;
 pub mod liqo;
 pub mod output;
 mod p2p;
+mod runbook;
 
 use std::collections::BTreeMap;
 

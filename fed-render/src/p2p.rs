@@ -3,14 +3,13 @@
 //! extra endpoints of their own services so that overflow spills over to it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 
 use fed_model::{Cluster, IstioVersion, Overflow, Service as FedService, ValidatedFederation};
 use istio_types::dataplane::{RouterMode, ThresholdPlacement};
 
 use crate::bundle::{AuxFile, Bundle, Object};
 use crate::istio::DestinationRuleShape;
-use crate::{istio, k8s};
+use crate::{istio, k8s, runbook};
 
 /// The Gateway every peer exposes for cross-network mTLS (AUTO_PASSTHROUGH) traffic, and for
 /// ingress when a service asks for it.
@@ -339,7 +338,8 @@ fn runbook(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersion) -> 
     let locality = peer.locality();
     let mut labels = format!("topology.kubernetes.io/region={}", locality.region());
     if let Some(zone) = locality.zone() {
-        let _ = write!(labels, " topology.kubernetes.io/zone={zone}");
+        labels.push_str(" topology.kubernetes.io/zone=");
+        labels.push_str(zone);
     }
     steps.push(format!(
         "kubectl --context {ctx} label nodes --all {labels}   # Istio ranks endpoints by these node labels; locality failover from {region} matches only when they are set (kubectl refuses a node that already has other values: check it)",
@@ -353,8 +353,13 @@ fn runbook(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersion) -> 
          The steps no manifest can express, in order.\n\n",
         fed = fed.name()
     );
-    for (i, s) in steps.iter().enumerate() {
-        let _ = writeln!(text, "{}. `{s}`", i + 1);
+    // A `# ` line is prose; any other, a command.
+    let mut n = 0;
+    for s in &steps {
+        match s.strip_prefix("# ") {
+            Some(prose) => runbook::step(&mut text, &mut n, prose, &[]),
+            None => runbook::step(&mut text, &mut n, "", std::slice::from_ref(s)),
+        }
     }
     AuxFile {
         name: "RUNBOOK.md".into(),

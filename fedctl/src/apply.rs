@@ -1,7 +1,7 @@
 //! `fedctl apply FILE` and `fedctl diff FILE`: the rendered bundles, server-side applied to
 //! the clusters named by each cluster's `context`.
 
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use kube::config::Kubeconfig;
@@ -252,24 +252,22 @@ fn progress_line(e: &Event<'_>, tty: bool) {
 }
 
 fn print(report: &ApplyReport, common: &Common, diffs: bool) -> Result<(), u8> {
-    if common.output == ReportFormat::Json {
-        let text = serde_json::to_string_pretty(&report.clusters).map_err(|e| {
-            eprintln!("fedctl: {e}");
-            exit::USAGE
-        })?;
-        println!("{text}");
-        return Ok(());
-    }
-    for cs in &report.clusters {
-        println!("{cs}");
-        if diffs {
-            for c in cs.changes.iter().filter(|c| !c.diff.is_empty()) {
-                println!("{}:", c.object);
-                for d in &c.diff {
-                    println!("    {d}");
+    exit::to_stdout("the report", |out| {
+        if common.output == ReportFormat::Json {
+            serde_json::to_writer_pretty(&mut *out, &report.clusters)?;
+            return writeln!(out);
+        }
+        for cs in &report.clusters {
+            writeln!(out, "{cs}")?;
+            if diffs {
+                for c in cs.changes.iter().filter(|c| !c.diff.is_empty()) {
+                    writeln!(out, "{}:", c.object)?;
+                    for d in &c.diff {
+                        writeln!(out, "    {d}")?;
+                    }
                 }
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }

@@ -11,6 +11,8 @@ use crate::{exit, fsio, load};
 /// root-cert). Point `mesh.ca.dir` at DIR and `fedctl render` puts each cluster's four files in
 /// its Secret istio-system/cacerts. Keys are ECDSA P-256, written with mode 0600 and never
 /// printed. Existing keys are never overwritten: the command refuses before writing anything.
+/// The document's `mesh.ca` is not checked (these are the files it names), so `mesh.ca.dir`
+/// may name DIR before DIR exists.
 ///
 /// Exit status: 0 written, 1 the document is invalid, 2 usage or I/O error (including keys that
 /// already exist).
@@ -24,7 +26,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: &Args) -> u8 {
-    let fed = match load::federation(&args.file) {
+    let fed = match load::federation_without_ca(&args.file) {
         Ok(f) => f,
         Err(code) => return code,
     };

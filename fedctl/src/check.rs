@@ -119,13 +119,7 @@ fn check(args: &Args) -> Result<u8, u8> {
         Format::Json => json(&report),
         Format::Human => human(&report),
     };
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
-        && !exit::reader_gone(&e)
-    {
-        eprintln!("fedctl: cannot write the report: {e}");
-        return Err(exit::USAGE);
-    }
+    exit::to_stdout("the report", |out| out.write_all(text.as_bytes()))?;
     Ok(if report.holds() {
         exit::OK
     } else {

@@ -90,12 +90,7 @@ pub(crate) fn run(args: &Args) -> u8 {
         eprintln!("fedctl: nothing written: fix the documents above first");
         return exit::INVALID;
     }
-    match std::io::stdout().lock().write_all(out.as_bytes()) {
-        Ok(()) => exit::OK,
-        Err(e) if exit::reader_gone(&e) => exit::OK,
-        Err(e) => {
-            eprintln!("fedctl: cannot write to stdout: {e}");
-            exit::USAGE
-        }
-    }
+    exit::to_stdout("the documents", |o| o.write_all(out.as_bytes()))
+        .err()
+        .unwrap_or(exit::OK)
 }

@@ -44,15 +44,7 @@ pub(crate) fn run(args: &Args) -> u8 {
             return exit::USAGE;
         }
     };
-    match std::io::stdout()
-        .lock()
-        .write_all(explanation.to_string().as_bytes())
-    {
-        Ok(()) => exit::OK,
-        Err(e) if exit::reader_gone(&e) => exit::OK,
-        Err(e) => {
-            eprintln!("fedctl: cannot write to stdout: {e}");
-            exit::USAGE
-        }
-    }
+    exit::to_stdout("the explanation", |o| write!(o, "{explanation}"))
+        .err()
+        .unwrap_or(exit::OK)
 }

@@ -98,11 +98,10 @@ pub(crate) fn run(args: &Args) -> u8 {
         set.files.push((input.shown.to_path_buf(), input.text));
     }
     analyze(&set, args.istio, &mut diagnostics);
-    if let Err(e) = diag::print(&mut std::io::stdout().lock(), &diagnostics, args.output)
-        && !exit::reader_gone(&e)
-    {
-        eprintln!("fedctl: cannot write the report: {e}");
-        return exit::USAGE;
+    if let Err(code) = exit::to_stdout("the report", |out| {
+        diag::print(out, &diagnostics, args.output)
+    }) {
+        return code;
     }
     let errors = diagnostics
         .iter()
@@ -161,6 +160,8 @@ fn lint_text(
             line: e.location.line,
             code: None,
             show_object: true,
+            count: None,
+            objects: Vec::new(),
         }),
         Ok(Document::Other {
             api_version, kind, ..
@@ -200,6 +201,8 @@ fn lint_text(
                     line: Some(line.map_or(doc.line, |l| raw.first_line + l - 1)),
                     code: None,
                     show_object: true,
+                    count: None,
+                    objects: Vec::new(),
                 })
                 .collect();
             // Keep where the document is in the file's text, not a copy.
@@ -292,6 +295,8 @@ fn analyze(set: &Set, istio: Option<IstioRelease>, out: &mut Vec<Diagnostic>) {
             line,
             code: Some(f.code.as_str().to_owned()),
             show_object: true,
+            count: None,
+            objects: Vec::new(),
         });
     }
 }

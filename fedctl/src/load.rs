@@ -42,11 +42,34 @@ pub(crate) fn read_input(file: &Path) -> Result<Input<'_>, u8> {
 /// and returns the exit code to end with; warnings are printed and loading goes on.
 pub(crate) fn federation(file: &Path) -> Result<ValidatedFederation, u8> {
     let input = read_input(file)?;
-    let (fed, found, code) =
-        match fed_model::validate_yaml_str(&input.text, Some(input.shown), input.base_dir) {
-            Ok(v) => (Some(v.federation), v.warnings, exit::OK),
-            Err(report) => (None, report.into_diagnostics(), exit::INVALID),
-        };
+    report(fed_model::validate_yaml_str(
+        &input.text,
+        Some(input.shown),
+        input.base_dir,
+    ))
+}
+
+/// [`federation`] for `fedctl certs`, which makes the files `mesh.ca.dir` names: the document
+/// is validated as if it had no `mesh.ca`, so a `ca.dir` written before the folder exists is
+/// no reason to refuse to make it.
+pub(crate) fn federation_without_ca(file: &Path) -> Result<ValidatedFederation, u8> {
+    let input = read_input(file)?;
+    report(
+        fed_model::from_yaml_str(&input.text, Some(input.shown)).and_then(|mut raw| {
+            raw.spec.mesh.ca = None;
+            raw.validate(input.base_dir)
+        }),
+    )
+}
+
+/// Prints the problems and warnings of a validation to stderr, as `validate` prints them.
+fn report(
+    result: Result<fed_model::Validated, fed_model::Report>,
+) -> Result<ValidatedFederation, u8> {
+    let (fed, found, code) = match result {
+        Ok(v) => (Some(v.federation), v.warnings, exit::OK),
+        Err(report) => (None, report.into_diagnostics(), exit::INVALID),
+    };
     if !found.is_empty() {
         let diagnostics: Vec<Diagnostic> = found
             .into_iter()

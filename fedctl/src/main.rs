@@ -37,11 +37,26 @@ pub(crate) mod exit {
     /// Usage or I/O error (clap also exits with 2 on bad arguments).
     pub(crate) const USAGE: u8 = 2;
 
-    /// Whether writing to stdout failed only because its reader went away (`fedctl lint | head`).
-    /// That is the reader's choice, not a failure: fedctl then stops writing and ends quietly,
-    /// with the status the run had.
-    pub(crate) fn reader_gone(e: &std::io::Error) -> bool {
-        e.kind() == std::io::ErrorKind::BrokenPipe
+    /// Writes `what` (for the error message: "the report", "the schema") to standard output
+    /// with `write`, then flushes. Every verb writes its stdout through here.
+    ///
+    /// A reader that went away (`fedctl lint | head`) is the reader's choice, not a failure:
+    /// fedctl stops writing and ends quietly, with the status the run had (as `grep` or `cat`
+    /// do, short of dying by SIGPIPE, which Rust programs ignore). Any other error is printed
+    /// and gives [`USAGE`].
+    pub(crate) fn to_stdout(
+        what: &str,
+        write: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::Result<()>,
+    ) -> Result<(), u8> {
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        match write(&mut out).and_then(|()| out.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                eprintln!("fedctl: cannot write {what} to stdout: {e}");
+                Err(USAGE)
+            }
+            _ => Ok(()),
+        }
     }
 }
 

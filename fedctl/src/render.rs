@@ -45,17 +45,17 @@ pub(crate) fn run(args: &Args) -> u8 {
             return exit::USAGE;
         }
     };
-    let result = match &args.output {
-        None => stream(&fed, &clusters),
-        Some(dir) => folders(&fed, &clusters, dir, args),
+    let fail = |e: String| {
+        eprintln!("fedctl: {e}");
+        exit::USAGE
     };
-    match result {
-        Ok(()) => exit::OK,
-        Err(e) => {
-            eprintln!("fedctl: {e}");
-            exit::USAGE
-        }
-    }
+    let result = match &args.output {
+        None => per_cluster(&fed, &clusters, fed_render::Bundle::to_yaml_stream)
+            .map_err(fail)
+            .and_then(|rendered| stream(&rendered)),
+        Some(dir) => folders(&fed, &clusters, dir, args).map_err(fail),
+    };
+    result.err().unwrap_or(exit::OK)
 }
 
 /// One cluster's bundle turned into text (a YAML stream, or the files of its folder).
@@ -87,22 +87,16 @@ fn per_cluster<T: Send>(
     .collect()
 }
 
-fn stream(fed: &fed_model::ValidatedFederation, clusters: &[&str]) -> Result<(), String> {
-    let rendered = per_cluster(fed, clusters, fed_render::Bundle::to_yaml_stream)?;
-    // Every cluster's text is made before the first byte goes out; then each is written as it
-    // is, not copied into one text first.
-    let write = || -> std::io::Result<()> {
-        let mut out = std::io::stdout().lock();
-        for r in &rendered {
+/// Every cluster's text is made before the first byte goes out; then each is written as it
+/// is, not copied into one text first.
+fn stream(rendered: &[Rendered<String>]) -> Result<(), u8> {
+    exit::to_stdout("the objects", |out| {
+        for r in rendered {
             writeln!(out, "# cluster: {} (context {})", r.cluster, r.context)?;
             out.write_all(r.text.as_bytes())?;
         }
-        out.flush()
-    };
-    match write() {
-        Err(e) if !exit::reader_gone(&e) => Err(format!("cannot write to stdout: {e}")),
-        _ => Ok(()),
-    }
+        Ok(())
+    })
 }
 
 fn folders(

@@ -14,16 +14,10 @@ pub(crate) struct Args {}
 
 pub(crate) fn run(_args: &Args) -> u8 {
     let schema = fed_model::json_schema();
-    let mut out = std::io::stdout().lock();
-    let written = serde_json::to_writer_pretty(&mut out, &schema)
-        .map_err(std::io::Error::from)
-        .and_then(|()| writeln!(out));
-    match written {
-        Ok(()) => exit::OK,
-        Err(e) if exit::reader_gone(&e) => exit::OK,
-        Err(e) => {
-            eprintln!("fedctl: cannot write the schema: {e}");
-            exit::USAGE
-        }
-    }
+    exit::to_stdout("the schema", |out| {
+        serde_json::to_writer_pretty(&mut *out, &schema)?;
+        writeln!(out)
+    })
+    .err()
+    .unwrap_or(exit::OK)
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diag::{self, Diagnostic, OutputFormat, Severity};
+use crate::diag::{self, Affected, Diagnostic, OutputFormat, Severity};
 use crate::exit;
 
 /// Check a Federation document and report every problem at once.
@@ -16,7 +16,9 @@ use crate::exit;
 /// port the peer's gateway does not serve, ISTIO_MUTUAL between peers without a shared CA).
 /// Their findings are reported against the document's own fields
 /// (`spec.services[0].overflow[0].thresholds: warning[code]: ...`), naming the cluster and
-/// object they come from.
+/// object they come from. The same finding about many objects rendered from one field is
+/// reported once, with the number of objects and the first of them; with `--output json`, as
+/// one entry whose `objects` lists them all (and `count` says how many).
 ///
 /// Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage or I/O error.
 #[derive(Debug, clap::Args)]
@@ -47,11 +49,11 @@ pub(crate) fn run(args: &Args) -> u8 {
     if let Some(fed) = &federation {
         analyzer_findings(fed, &text, origin, name.as_deref(), &mut diagnostics);
     }
-    if let Err(e) = diag::print(&mut std::io::stdout().lock(), &diagnostics, args.output)
-        && !exit::reader_gone(&e)
-    {
-        eprintln!("fedctl: cannot write the report: {e}");
-        return exit::USAGE;
+    let diagnostics = diag::merge_repeats(diagnostics);
+    if let Err(code) = exit::to_stdout("the report", |out| {
+        diag::print(out, &diagnostics, args.output)
+    }) {
+        return code;
     }
     if args.output == OutputFormat::Human {
         let errors = diagnostics
@@ -94,12 +96,13 @@ fn analyzer_findings(
     };
     let lines = istio_types::primitives::LineIndex::new(text);
     for f in fed_render::analyze::analyze(fed, &bundles) {
+        let object = Affected::from(&f);
         out.push(Diagnostic {
             severity: match f.severity {
                 istio_types::validate::Severity::Error => Severity::Error,
                 istio_types::validate::Severity::Warning => Severity::Warning,
             },
-            message: format!("{}: {}", f.subject(), f.message),
+            message: f.message,
             line: lines.line(&f.federation_path),
             path: f.federation_path,
             kind: "Federation".to_owned(),
@@ -108,6 +111,8 @@ fn analyzer_findings(
             file: Some(origin.to_path_buf()),
             code: Some(f.code.as_str().to_owned()),
             show_object: false,
+            count: Some(1),
+            objects: vec![object],
         });
     }
 }

@@ -156,7 +156,13 @@ fn federation_verbs_fail_cleanly_on_every_broken_file() {
             &["apply", f, "--dry-run", "--prune"],
             &["diff", f],
         ];
+        // `certs` makes the files a missing `mesh.ca.dir` names: that document is no reason to
+        // refuse (`render_certs.rs` checks it succeeds).
+        let ca_missing = f.ends_with("fed-missing-ca-dir.yaml");
         for args in verbs {
+            if ca_missing && args[0] == "certs" {
+                continue;
+            }
             let out = fedctl(args, None);
             assert_clean_failure(args, &out);
         }

@@ -227,3 +227,57 @@ fn base64_encode(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// `mesh.ca.dir` written first, then `fedctl certs` makes the folder it names: `certs` does not
+/// check the CA files it is about to write. Until they exist, `validate` says (once per
+/// problem, one line each) to run `fedctl certs`; after, the document is valid.
+#[test]
+fn certs_runs_when_mesh_ca_names_a_folder_not_made_yet() {
+    let dir = scratch("ca-first");
+    // The example's commented-out `ca:` and `dir:` lines, uncommented.
+    let text: String = std::fs::read_to_string(apan())
+        .unwrap()
+        .lines()
+        .map(|l| match l.trim_start() {
+            t if t.starts_with("# ca:") => "    ca:\n".to_owned(),
+            t if t.starts_with("#   dir: ./certs") => "      dir: ./certs\n".to_owned(),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    assert!(text.contains("\n    ca:\n      dir: ./certs\n"), "{text}");
+    let doc = dir.join("federation.yaml");
+    std::fs::write(&doc, &text).unwrap();
+    let (doc, certs) = (doc.to_str().unwrap(), dir.join("certs"));
+
+    let before = fedctl(&["validate", doc]);
+    assert_eq!(before.status.code(), Some(1));
+    let stdout = String::from_utf8(before.stdout).unwrap();
+    let ca_line = text
+        .lines()
+        .position(|l| l.contains("dir: ./certs"))
+        .unwrap()
+        + 1;
+    assert_eq!(
+        stdout,
+        format!(
+            "{doc}:{ca_line}: error: spec.mesh.ca.dir: {}/./certs is not a directory; run `fedctl certs FILE -o DIR` to make the CA files\n",
+            dir.display()
+        )
+    );
+
+    let made = fedctl(&["certs", doc, "-o", certs.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&made.stderr);
+    assert_eq!(made.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+    assert!(certs.join("gke/cert-chain.pem").is_file());
+
+    let after = fedctl(&["validate", doc]);
+    assert_eq!(
+        after.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&after.stdout),
+        String::from_utf8_lossy(&after.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -482,3 +482,69 @@ fn stdin_is_read_with_a_dash() {
         serde_json::json!([])
     );
 }
+
+/// 16 peers, 40 services overflowing between them, no shared CA: 40 DestinationRules in 16
+/// clusters draw the same warning from the same field (`spec.mesh.ca`). It is one problem:
+/// one line with the count and the first object, one JSON entry listing all 40.
+#[test]
+fn a_finding_about_many_objects_is_reported_once_with_their_count() {
+    let path = write_doc(&testkit::bench::peer_to_peer(40));
+    let out = fedctl(&["validate", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let ca: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("[istio-mutual-without-shared-ca]"))
+        .collect();
+    assert_eq!(ca.len(), 1, "{stdout}");
+    assert!(
+        ca[0].ends_with(
+            "(40 DestinationRules in 16 clusters; the first: cluster p0: DestinationRule ns0/svc0 spec.trafficPolicy.tls.mode)"
+        ),
+        "{}",
+        ca[0]
+    );
+    // No other finding repeats either: each code is reported once per document field.
+    // `file:line: warning[code]: path: message`: the first three parts say where and what.
+    let mut places: Vec<Vec<&str>> = stdout
+        .lines()
+        .map(|l| l.splitn(4, ": ").take(3).collect())
+        .collect();
+    let all = places.len();
+    places.sort_unstable();
+    places.dedup();
+    assert_eq!(places.len(), all, "{stdout}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("valid (0 errors, {all} warning")),
+        "{stderr}"
+    );
+
+    let (code, diagnostics) = validate_json(&testkit::bench::peer_to_peer(40));
+    assert_eq!(code, 0);
+    let ca: Vec<&Value> = diagnostics
+        .iter()
+        .filter(|d| d["code"] == "istio-mutual-without-shared-ca")
+        .collect();
+    assert_eq!(ca.len(), 1, "{diagnostics:?}");
+    let d = ca[0];
+    assert_eq!(d["path"], "spec.mesh.ca");
+    assert_eq!(
+        (&d["kind"], &d["name"]),
+        (&Value::from("Federation"), &Value::from("bench"))
+    );
+    assert_eq!(d["count"], 40);
+    let objects = d["objects"].as_array().unwrap();
+    let mut names: Vec<&str> = objects
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), 40);
+    assert!(objects.iter().all(|o| o["kind"] == "DestinationRule"
+        && o["path"] == "spec.trafficPolicy.tls.mode"
+        && o["cluster"].as_str().is_some_and(|c| c.starts_with('p'))));
+    assert_eq!(objects[0]["cluster"], "p0");
+    assert_eq!(objects[0]["namespace"], "ns0");
+}

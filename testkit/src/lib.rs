@@ -14,6 +14,9 @@
 //!    [`Violation`] the API server would raise on a create, plus the fields it would silently
 //!    prune (which our typed readers reject, so tests want to see them).
 //!
+//! Beside them, [`bench`](mod@bench) writes the large Federation document the render benchmarks and tests
+//! share.
+//!
 //! # What `check` does, in the API server's order
 //!
 //! 1. **Served?** `apiVersion` (group/version) and `kind` must name a served version of a CRD in
@@ -98,6 +101,7 @@
 //! assert!(violations.is_empty(), "{violations:#?}");
 //! ```
 
+pub mod bench;
 mod cel;
 mod crd;
 mod duration;

@@ -1,40 +1,9 @@
 //! The rendering benchmark shared by `render` (the system allocator, what a library user gets
 //! by default) and `render_mimalloc` (the allocator `fedctl` is built with).
 
-use std::fmt::Write as _;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-
-const PEERS: usize = 16;
-
-/// A federation document with `PEERS` peers and `services` services. Every service runs in
-/// every peer (ServiceAccount, Deployment, Service in each), and has one overflow rule: from
-/// peer `s % PEERS` to the next two (two WorkloadEntries and a DestinationRule there).
-fn document(services: usize) -> String {
-    let mut doc = String::from(
-        "apiVersion: meshfed.io/v1alpha1\nkind: Federation\nmetadata: {name: bench}\nspec:\n  istio: {version: \"1.30\"}\n  topology:\n    peerToPeer:\n      peers:\n",
-    );
-    for p in 0..PEERS {
-        let _ = writeln!(
-            doc,
-            "        - {{name: p{p}, locality: r{}/z{p}, gateway: {{address: 10.0.{p}.1}}}}",
-            p % 4
-        );
-    }
-    doc.push_str("  services:\n");
-    for s in 0..services {
-        let from = s % PEERS;
-        let _ = writeln!(
-            doc,
-            "    - name: svc{s}\n      namespace: ns{}\n      ports: [{{name: http, number: 80, protocol: HTTP}}]\n      workload: {{image: \"example/svc:1\"}}\n      overflow:\n        - from: p{from}\n          to: [p{}, p{}]\n          thresholds: {{maxConnections: 10, consecutiveErrors: 5, interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 100}}",
-            s % 50,
-            (from + 1) % PEERS,
-            (from + 2) % PEERS
-        );
-    }
-    doc
-}
 
 /// Renders and writes each size, all bundles at once and one cluster at a time; `group` names
 /// the allocator the binary uses.
@@ -42,7 +11,7 @@ pub fn bench(c: &mut Criterion, group: &str) {
     let mut group = c.benchmark_group(group);
     group.sample_size(10);
     for services in [250usize, 500, 1000, 2000] {
-        let doc = document(services);
+        let doc = testkit::bench::peer_to_peer(services);
         let fed = fed_model::validate_yaml_str(&doc, None, None)
             .expect("valid")
             .federation;
