@@ -93,6 +93,8 @@ pub(crate) struct DeploymentShape<'a> {
     pub pod_labels: BTreeMap<String, String>,
     /// Pin the pods to nodes of this zone (LIQO).
     pub zone: Option<&'a str>,
+    /// The pods' annotations ([`crate::proxy_config::pod_annotations`]).
+    pub pod_annotations: BTreeMap<String, String>,
 }
 
 fn quantities(map: &BTreeMap<String, fed_model::Quantity>) -> Option<BTreeMap<String, Quantity>> {
@@ -149,6 +151,8 @@ pub(crate) fn deployment(
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(shape.pod_labels.clone()),
+                    annotations: (!shape.pod_annotations.is_empty())
+                        .then(|| shape.pod_annotations.clone()),
                     ..ObjectMeta::default()
                 }),
                 spec: Some(PodSpec {

@@ -50,7 +50,7 @@ pub(crate) fn render_peer(
     );
 
     for svc in &here {
-        objects.extend(workload_objects(svc));
+        objects.extend(workload_objects(fed, svc));
     }
 
     let ingress: Vec<&FedService> = here
@@ -95,7 +95,7 @@ pub(crate) fn render_peer(
 
 /// ServiceAccount, Deployment, Service and HPA of a service with a `workload`; just the Service
 /// for one without (its pods are deployed by other means, but Istio needs the Service).
-fn workload_objects(svc: &FedService) -> Vec<Object> {
+fn workload_objects(fed: &ValidatedFederation, svc: &FedService) -> Vec<Object> {
     let mut out = Vec::new();
     if let Some(w) = svc.workload() {
         if svc.service_account() != "default" {
@@ -105,6 +105,7 @@ fn workload_objects(svc: &FedService) -> Vec<Object> {
             name: svc.name().as_str(),
             pod_labels: svc.selector().clone(),
             zone: None,
+            pod_annotations: crate::proxy_config::pod_annotations(fed, svc),
         };
         out.push(Object::from(k8s::deployment(svc, w, &shape)));
         out.extend(k8s::hpa(svc, w, svc.name().as_str(), svc.name().as_str()).map(Object::from));
