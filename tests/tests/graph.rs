@@ -76,7 +76,7 @@ fn svg_is_well_formed_with_every_cluster_and_edge() {
         // Every edge's label is in the text, under the picture.
         let text: String = xml
             .descendants()
-            .filter(|n| n.is_text())
+            .filter(roxmltree::Node::is_text)
             .filter_map(|n| n.text())
             .collect::<Vec<_>>()
             .join("\n");

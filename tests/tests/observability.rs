@@ -206,6 +206,10 @@ fn rules(bundle: &Bundle) -> Vec<fed_render::prometheus::AlertRule> {
 }
 
 /// Grafana's dashboard model, the fields it reads (see the module docs).
+#[allow(
+    clippy::many_single_char_names,
+    reason = "x, y, w, h are Grafana's gridPos fields"
+)]
 fn check_dashboard(d: &Value, context: &str) {
     let uid = d["uid"].as_str().expect("uid");
     assert!(!uid.is_empty() && uid.len() <= 40, "{context}: uid {uid:?}");
