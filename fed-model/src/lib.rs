@@ -72,6 +72,7 @@
 mod check;
 mod diag;
 mod model;
+mod observability;
 mod parse;
 pub mod raw;
 mod types;
@@ -84,6 +85,10 @@ pub use istio_types::primitives::{
 pub use model::{
     Autoscaling, Cluster, ClusterRole, Gateway, Ingress, Istio, Mesh, Overflow, ProviderResources,
     Service, ServicePort, Thresholds, Topology, ValidatedFederation, Workload,
+};
+pub use observability::{
+    Alerts, DEFAULT_CERTIFICATE_EXPIRY_DAYS, DEFAULT_OBSERVABILITY_NAMESPACE, Dashboard,
+    Observability,
 };
 pub use parse::{from_yaml_str, validate_yaml_str};
 pub use raw::Federation;

@@ -19,6 +19,7 @@ pub struct ValidatedFederation {
     pub(crate) mesh: Mesh,
     pub(crate) topology: Topology,
     pub(crate) services: Vec<Service>,
+    pub(crate) observability: crate::observability::Observability,
 }
 
 impl ValidatedFederation {
@@ -57,6 +58,11 @@ impl ValidatedFederation {
     /// Every cluster, in document order (for consumerProvider: the consumer first).
     pub fn clusters(&self) -> impl Iterator<Item = &Cluster> {
         self.topology.clusters()
+    }
+
+    /// `spec.observability`, with defaults applied.
+    pub fn observability(&self) -> &crate::observability::Observability {
+        &self.observability
     }
 
     /// The cluster called `name`.

@@ -84,6 +84,10 @@ pub struct FederationSpec {
     pub topology: TopologySpec,
     /// The services of the federation.
     pub services: Vec<ServiceSpec>,
+    /// What the rendered bundles add so the federation can be watched: proxy statistics, a
+    /// Grafana dashboard, alerts (defaults: statistics and dashboard on, alerts off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observability: Option<ObservabilitySpec>,
 }
 
 /// `spec.istio`.
@@ -448,4 +452,58 @@ pub struct ThresholdsSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(range(max = 100))]
     pub max_ejection_percent: Option<u32>,
+}
+
+/// `spec.observability`: what the rendered bundles add so that users can see the federation
+/// run. Every part is on by default except the alerts, which need the Prometheus Operator.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct ObservabilitySpec {
+    /// Export the Envoy statistics that show overflow and ejection (outlier detection, pending
+    /// and connection overflow) from the federated services' sidecars, which Istio drops by
+    /// default (default `true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy_stats: Option<bool>,
+    /// A Grafana dashboard of the federation, as a ConfigMap Grafana's dashboard sidecar loads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dashboard: Option<DashboardSpec>,
+    /// Prometheus alerting rules (a `monitoring.coreos.com/v1` PrometheusRule).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<AlertsSpec>,
+}
+
+/// `spec.observability.dashboard`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct DashboardSpec {
+    /// Render the dashboard (default `true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The ConfigMap's namespace (default `istio-system`): one the Grafana sidecar searches
+    /// (`sidecar.dashboards.searchNamespace`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Dns1123Label>")]
+    pub namespace: Option<String>,
+}
+
+/// `spec.observability.alerts`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct AlertsSpec {
+    /// Render the PrometheusRule (default `false`: the Prometheus Operator's CRD must be
+    /// installed in every cluster first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The PrometheusRule's namespace (default `istio-system`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Dns1123Label>")]
+    pub namespace: Option<String>,
+    /// Extra labels on the PrometheusRule, for the Prometheus `ruleSelector` (e.g.
+    /// `{release: kube-prometheus-stack}`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// Alert when a CA certificate expires within this many days (default 30, 1 to 3650).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 3650))]
+    pub certificate_expiry_days: Option<u32>,
 }

@@ -155,12 +155,15 @@ impl Validator {
         let topology = self.topology(doc);
         let mesh = self.mesh(doc, base_dir);
         let services = self.services(doc, topology.as_ref());
+        let observability =
+            crate::observability::validate(doc.spec.observability.as_ref(), &mut self.diagnostics);
         Some(ValidatedFederation {
             name: name?,
             istio: istio?,
             mesh: mesh?,
             topology: topology?,
             services: services?,
+            observability: observability?,
         })
     }
 

@@ -21,7 +21,11 @@ fn validator() -> jsonschema::Validator {
 #[test]
 fn schema_accepts_the_examples() {
     let validator = validator();
-    for name in ["examples/apan.yaml", "examples/liqo.yaml"] {
+    for name in [
+        "examples/apan.yaml",
+        "examples/liqo.yaml",
+        "examples/three-peers.yaml",
+    ] {
         let doc = yaml(&repo_file(name));
         let errors: Vec<String> = validator
             .iter_errors(&doc)

@@ -4,11 +4,12 @@
 use istio_types::IstioResource;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::core::v1::{Namespace, Secret, Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service, ServiceAccount};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
 use crate::liqo::NamespaceOffloading;
+use crate::prometheus::PrometheusRule;
 
 /// One Kubernetes object of a bundle, typed.
 ///
@@ -26,6 +27,10 @@ pub enum Object {
     ServiceAccount(Box<ServiceAccount>),
     /// A Secret (`istio-system/cacerts`).
     Secret(Box<Secret>),
+    /// A ConfigMap (the Grafana dashboard).
+    ConfigMap(Box<ConfigMap>),
+    /// A Prometheus Operator PrometheusRule (the alerts).
+    PrometheusRule(Box<PrometheusRule>),
     /// A Service.
     Service(Box<Service>),
     /// A Deployment.
@@ -53,6 +58,8 @@ object_from!(
     NamespaceOffloading(NamespaceOffloading),
     ServiceAccount(ServiceAccount),
     Secret(Secret),
+    ConfigMap(ConfigMap),
+    PrometheusRule(PrometheusRule),
     Service(Service),
     Deployment(Deployment),
     HorizontalPodAutoscaler(HorizontalPodAutoscaler),
@@ -73,6 +80,8 @@ impl Object {
             Object::NamespaceOffloading(_) => NamespaceOffloading::KIND,
             Object::ServiceAccount(_) => ServiceAccount::KIND,
             Object::Secret(_) => Secret::KIND,
+            Object::ConfigMap(_) => ConfigMap::KIND,
+            Object::PrometheusRule(_) => PrometheusRule::KIND,
             Object::Service(_) => Service::KIND,
             Object::Deployment(_) => Deployment::KIND,
             Object::HorizontalPodAutoscaler(_) => HorizontalPodAutoscaler::KIND,
@@ -88,6 +97,8 @@ impl Object {
             Object::NamespaceOffloading(_) => NamespaceOffloading::API_VERSION.to_owned(),
             Object::ServiceAccount(_) => ServiceAccount::API_VERSION.to_owned(),
             Object::Secret(_) => Secret::API_VERSION.to_owned(),
+            Object::ConfigMap(_) => ConfigMap::API_VERSION.to_owned(),
+            Object::PrometheusRule(_) => PrometheusRule::API_VERSION.to_owned(),
             Object::Service(_) => Service::API_VERSION.to_owned(),
             Object::Deployment(_) => Deployment::API_VERSION.to_owned(),
             Object::HorizontalPodAutoscaler(_) => HorizontalPodAutoscaler::API_VERSION.to_owned(),
@@ -102,6 +113,8 @@ impl Object {
             Object::NamespaceOffloading(o) => &o.metadata,
             Object::ServiceAccount(o) => &o.metadata,
             Object::Secret(o) => &o.metadata,
+            Object::ConfigMap(o) => &o.metadata,
+            Object::PrometheusRule(o) => &o.metadata,
             Object::Service(o) => &o.metadata,
             Object::Deployment(o) => &o.metadata,
             Object::HorizontalPodAutoscaler(o) => &o.metadata,
@@ -116,6 +129,8 @@ impl Object {
             Object::NamespaceOffloading(o) => &mut o.metadata,
             Object::ServiceAccount(o) => &mut o.metadata,
             Object::Secret(o) => &mut o.metadata,
+            Object::ConfigMap(o) => &mut o.metadata,
+            Object::PrometheusRule(o) => &mut o.metadata,
             Object::Service(o) => &mut o.metadata,
             Object::Deployment(o) => &mut o.metadata,
             Object::HorizontalPodAutoscaler(o) => &mut o.metadata,
@@ -139,7 +154,10 @@ impl Object {
         match self {
             Object::Namespace(_) => 0,
             Object::NamespaceOffloading(_) => 1,
-            Object::ServiceAccount(_) | Object::Secret(_) => 2,
+            Object::ServiceAccount(_)
+            | Object::Secret(_)
+            | Object::ConfigMap(_)
+            | Object::PrometheusRule(_) => 2,
             Object::Service(_) => 3,
             Object::Deployment(_) => 4,
             Object::HorizontalPodAutoscaler(_) => 5,
@@ -173,6 +191,8 @@ impl Serialize for Object {
             Object::NamespaceOffloading(o) => o.serialize(s),
             Object::ServiceAccount(o) => o.serialize(s),
             Object::Secret(o) => o.serialize(s),
+            Object::ConfigMap(o) => o.serialize(s),
+            Object::PrometheusRule(o) => o.serialize(s),
             Object::Service(o) => o.serialize(s),
             Object::Deployment(o) => o.serialize(s),
             Object::HorizontalPodAutoscaler(o) => o.serialize(s),

@@ -201,7 +201,7 @@ fn service_objects(fed: &ValidatedFederation, svc: &FedService) -> Vec<Object> {
                 name: &local,
                 pod_labels,
                 zone: Some(zone(cluster)),
-                proxy_config: None,
+                pod_annotations: crate::proxy_config::pod_annotations(fed, svc, None),
             };
             let mut deployment = k8s::deployment(svc, w, &shape);
             // As in the seed: the Deployment carries the common labels and selects its own

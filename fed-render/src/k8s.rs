@@ -138,12 +138,9 @@ pub(crate) struct DeploymentShape<'a> {
     pub pod_labels: BTreeMap<String, String>,
     /// Pin the pods to nodes of this zone (LIQO).
     pub zone: Option<&'a str>,
-    /// The pods' `proxy.istio.io/config` annotation (an Istio ProxyConfig, as JSON).
-    pub proxy_config: Option<serde_json::Value>,
+    /// The pods' annotations ([`crate::proxy_config::pod_annotations`]).
+    pub pod_annotations: BTreeMap<String, String>,
 }
-
-/// The pod annotation that overrides the mesh's proxy config for the pod's sidecar.
-pub const PROXY_CONFIG_ANNOTATION: &str = "proxy.istio.io/config";
 
 fn quantities(map: &BTreeMap<String, fed_model::Quantity>) -> Option<BTreeMap<String, Quantity>> {
     (!map.is_empty()).then(|| {
@@ -200,9 +197,8 @@ pub(crate) fn deployment(
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(shape.pod_labels.clone()),
-                    annotations: shape.proxy_config.as_ref().map(|config| {
-                        BTreeMap::from([(PROXY_CONFIG_ANNOTATION.to_owned(), config.to_string())])
-                    }),
+                    annotations: (!shape.pod_annotations.is_empty())
+                        .then(|| shape.pod_annotations.clone()),
                     ..ObjectMeta::default()
                 }),
                 spec: Some(PodSpec {

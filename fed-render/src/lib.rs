@@ -63,12 +63,16 @@ pub mod bundle;
 pub mod certs;
 mod consumer_provider;
 pub mod explain;
+pub mod graph;
 mod istio;
 pub mod k8s;
 pub mod labels;
 pub mod liqo;
+pub mod observability;
 pub mod output;
 mod p2p;
+pub mod prometheus;
+pub mod proxy_config;
 mod runbook;
 
 use std::collections::BTreeMap;
@@ -138,6 +142,7 @@ pub fn render_cluster(
 
 /// What every bundle gets last: the ownership labels on each object, and the apply order.
 fn finish(fed: &ValidatedFederation, mut b: Bundle) -> Bundle {
+    observability::add(fed, &mut b);
     let labels = labels::ownership(fed.name().as_str(), &b.cluster);
     for o in &mut b.objects {
         o.metadata_mut()

@@ -173,7 +173,11 @@ fn workload_objects(fed: &ValidatedFederation, svc: &FedService, peer: &Cluster)
             name: svc.name().as_str(),
             pod_labels: svc.selector().clone(),
             zone: None,
-            proxy_config: proxy_config(fed, svc, peer),
+            pod_annotations: crate::proxy_config::pod_annotations(
+                fed,
+                svc,
+                proxy_config(fed, svc, peer),
+            ),
         };
         out.push(Object::from(k8s::deployment(svc, w, &shape)));
         out.extend(k8s::hpa(svc, w, svc.name().as_str(), svc.name().as_str()).map(Object::from));

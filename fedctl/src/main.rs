@@ -11,6 +11,7 @@ mod convert;
 mod diag;
 mod explain;
 mod fsio;
+mod graph;
 mod lint;
 mod load;
 mod par;
@@ -88,6 +89,8 @@ enum Command {
     Convert(convert::Args),
     /// Say in plain words where a service's requests go in each cluster, and when they overflow.
     Explain(explain::Args),
+    /// Draw the federation as Mermaid, Graphviz DOT or SVG.
+    Graph(graph::Args),
     /// Server-side apply every cluster's bundle (with --dry-run, --prune, --force-conflicts).
     Apply(apply::ApplyArgs),
     /// Show field by field what apply would change; exit 3 when something would.
@@ -106,6 +109,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Graph(args) => graph::run(args),
         Command::Apply(args) => apply::run_apply(args),
         Command::Diff(args) => apply::run_diff(args),
         Command::Check(args) => check::run(args),

@@ -127,6 +127,7 @@ fn folders(
             written.push((r.cluster, r.text.len()));
             files.extend(r.text);
         }
+        files.extend(fed_render::graph::output_files(fed));
         fsio::replace_dir(dir, &files, &note).map_err(|e| e.to_string())?;
     }
     for (cluster, n) in written {

@@ -179,6 +179,19 @@ pub struct RouterModeDefaults {
     pub istioctl_sets_it_in_k8s_env: bool,
 }
 
+/// How a pod asks its sidecar to export Envoy statistics that Istio leaves out by default
+/// (Istio's bootstrap `stats_matcher` keeps only a few prefixes; a cluster's outlier-detection
+/// and overflow counters are not among them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StatsInclusion {
+    /// The pod annotation `sidecar.istio.io/statsInclusionRegexps`: comma-separated regular
+    /// expressions.
+    SidecarAnnotation,
+    /// ProxyConfig `proxyStatsMatcher.inclusionRegexps`, given in the pod annotation
+    /// `proxy.istio.io/config`.
+    ProxyConfig,
+}
+
 /// Where a release needs the server-side limits of an overflow rule, so that the client's
 /// outlier detection sees the server's overflow as an ejectable upstream error. Derived from
 /// the facts ([`DataPlane::threshold_placement`]).
@@ -312,6 +325,17 @@ pub struct DataPlane {
     /// A proxy looks DestinationRules up in its own namespace first, then the service's
     /// namespace, then the root namespace (subject to `exportTo`).
     pub destination_rule_proxy_namespace_first: Fact<bool>,
+    // Telemetry.
+    /// How a pod includes extra Envoy statistics.
+    pub stats_inclusion: Fact<StatsInclusion>,
+    /// `istio_requests_total` carries `source_cluster` and `destination_cluster` when istiod
+    /// is installed with `global.multiCluster.clusterName` (as the rendered install values do).
+    pub request_cluster_labels: Fact<bool>,
+    /// istiod exports `citadel_server_cert_chain_expiry_timestamp` (its CA certificate, the
+    /// plugged-in intermediate) beside `citadel_server_root_cert_expiry_timestamp`, which every
+    /// release exports.
+    pub ca_cert_chain_expiry_metric: Fact<bool>,
+
     /// Worker threads of a sidecar's Envoy by default (`proxy.concurrency`); a gateway's Envoy
     /// uses the node's cores.
     pub sidecar_default_concurrency: Fact<u32>,
@@ -521,6 +545,22 @@ impl DataPlane {
                 true,
                 "II 1.20.8 pilot/pkg/model/push_context.go 1115-1175 (proxy namespace, then service namespace, then root namespace)",
             ),
+            stats_inclusion: fact(
+                if r.at_least(1, 8) {
+                    StatsInclusion::ProxyConfig
+                } else {
+                    StatsInclusion::SidecarAnnotation
+                },
+                "II 1.5.10 pilot/pkg/model/context.go 325 (sidecar.istio.io/statsInclusionRegexps); II 1.8.6 pkg/bootstrap/config.go 247 (ProxyConfig.ProxyStatsMatcher read; the annotation still wins when both are set, II 1.30.3 pkg/bootstrap/config.go 249-257); II 1.6.14 pkg/kube/inject/inject.go 467 (proxy.istio.io/config merged at injection)",
+            ),
+            request_cluster_labels: fact(
+                r.at_least(1, 6),
+                "II 1.6.14 manifests/charts/istio-control/istio-discovery/templates/telemetryv2_1.6.yaml 147-155 (source_cluster/destination_cluster dimensions when global.multiCluster.clusterName is set); istio/proxy#3229 (1.10.0: standard labels, istio/proxy 1.10.6 extensions/stats/plugin.h 68, 79); absent from istio/proxy 1.5.10 extensions/stats/plugin.h",
+            ),
+            ca_cert_chain_expiry_metric: fact(
+                r.at_least(1, 7),
+                "II 1.7.8 security/pkg/server/ca/monitoring.go (citadel_server_cert_chain_expiry_timestamp; not in 1.6.14); root: II 1.5.10-1.30.3 monitoring.go citadel_server_root_cert_expiry_timestamp",
+            ),
             sidecar_default_concurrency: fact(
                 2,
                 "II 1.5.10 install/kubernetes/helm/istio/values.yaml 155 (proxy concurrency 2); the gateway's Envoy runs one worker per core",
@@ -696,6 +736,9 @@ impl DataPlane {
             sidecar_inbound_connection_pool,
             destination_rule_workload_selector,
             destination_rule_proxy_namespace_first,
+            stats_inclusion,
+            request_cluster_labels,
+            ca_cert_chain_expiry_metric,
             sidecar_default_concurrency,
         ]
     }
