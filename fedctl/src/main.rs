@@ -15,6 +15,7 @@ mod load;
 mod par;
 mod render;
 mod schema;
+mod simulate;
 mod validate;
 
 /// mimalloc instead of the system allocator: `lint` on a 20,000-document stream allocates
@@ -72,6 +73,8 @@ enum Command {
     Convert(convert::Args),
     /// Say in plain words where a service's requests go in each cluster, and when they overflow.
     Explain(explain::Args),
+    /// Simulate where a service's requests go through the proxies the objects configure.
+    Simulate(simulate::Args),
     /// Server-side apply every cluster's bundle (with --dry-run, --prune, --force-conflicts).
     Apply(apply::ApplyArgs),
     /// Show field by field what apply would change; exit 3 when something would.
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Simulate(args) => simulate::run(args),
         Command::Apply(args) => apply::run_apply(args),
         Command::Diff(args) => apply::run_diff(args),
     };

@@ -1,7 +1,11 @@
 //! Meshes built from Istio YAML, for the tests and the benchmark: a client cluster with local
 //! pods and peers whose gateways join the service the way each release joins them.
 
-#![allow(dead_code)] // each test binary uses part of it
+#![allow(
+    dead_code, // each test binary uses part of it
+    clippy::format_push_string, // fixtures, written for reading
+    clippy::too_many_lines
+)]
 
 use std::collections::BTreeMap;
 
