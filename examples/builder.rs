@@ -60,6 +60,7 @@ fn main() -> ExitCode {
                 max_ejection_percent: Some(100),
                 ..ThresholdsSpec::default()
             }),
+            ..OverflowSpec::default()
         }],
         ..ServiceSpec::default()
     });

@@ -466,6 +466,7 @@ pub struct Overflow {
     pub(crate) from: Dns1123Label,
     pub(crate) to: Vec<Dns1123Label>,
     pub(crate) thresholds: Thresholds,
+    pub(crate) retry_remote: bool,
 }
 
 impl Overflow {
@@ -483,6 +484,11 @@ impl Overflow {
     /// When the local endpoints count as saturated (all fields `None` when none were given).
     pub fn thresholds(&self) -> &Thresholds {
         &self.thresholds
+    }
+
+    /// Whether the request that overflowed is retried on the peers (`retryRemote`).
+    pub fn retry_remote(&self) -> bool {
+        self.retry_remote
     }
 }
 

@@ -403,6 +403,11 @@ pub struct OverflowSpec {
     /// When the local endpoints count as saturated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thresholds: Option<ThresholdsSpec>,
+    /// Istio >= 1.6: the request that overflowed is retried on the peer instead of failing with
+    /// a 503 (a VirtualService retry with `retryRemoteLocalities`, and from Istio 1.19 the
+    /// service's pods drop the `x-envoy-overloaded` header Envoy never retries). Default false.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_remote: Option<bool>,
 }
 
 /// Connection pool limits and outlier detection: what makes traffic overflow. Fields left out

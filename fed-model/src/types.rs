@@ -117,6 +117,16 @@ impl IstioVersion {
         self >= Self::new(major, minor)
     }
 
+    /// The same release, as istio-types names it.
+    pub const fn release(self) -> istio_types::release::IstioRelease {
+        istio_types::release::IstioRelease::new(self.major, self.minor)
+    }
+
+    /// What this release's data plane does with the rendered objects.
+    pub const fn dataplane(self) -> istio_types::dataplane::DataPlane {
+        istio_types::dataplane::DataPlane::of(self.release())
+    }
+
     /// The storage version of `networking.istio.io` in this release: v1alpha3 up to 1.21,
     /// v1beta1 for 1.22 to 1.26, v1 from 1.27.
     pub fn storage_networking_api_version(self) -> NetworkingApiVersion {

@@ -73,6 +73,8 @@ struct ClusterInfo {
 #[derive(Default)]
 struct Validator {
     diagnostics: Vec<Diagnostic>,
+    /// The target release, once `spec.istio` is read (and valid).
+    version: Option<IstioVersion>,
     clusters: BTreeMap<String, ClusterInfo>,
     /// Cluster names in document order, for "defined: ..." messages.
     cluster_order: Vec<String>,
@@ -186,6 +188,7 @@ impl Validator {
                 return None;
             }
         }
+        self.version = Some(version);
         Some(Istio {
             version,
             api_version_override: spec.api_version,
@@ -1334,6 +1337,18 @@ impl Validator {
                 t
             }
         };
+        let retry_remote = spec.retry_remote.unwrap_or(false);
+        if let (true, Some(version)) = (retry_remote, self.version)
+            && version.dataplane().retry_remote_localities.value.is_none()
+        {
+            self.error(
+                format!("{path}.retryRemote"),
+                format!(
+                    "Istio {version} has no VirtualService retryRemoteLocalities, so a retry never leaves the local locality; retryRemote needs Istio 1.6 or newer"
+                ),
+            );
+            ok = false;
+        }
         if !ok {
             return None;
         }
@@ -1341,6 +1356,7 @@ impl Validator {
             from: from?,
             to,
             thresholds: thresholds?,
+            retry_remote,
         })
     }
 

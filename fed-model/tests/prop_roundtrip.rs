@@ -157,12 +157,14 @@ fn service() -> impl Strategy<Value = ServiceSpec> {
             }),
             resources: resources.map(|(requests, limits)| ResourcesSpec { requests, limits }),
         });
-    let overflow =
-        (text(), texts(), of(thresholds())).prop_map(|(from, to, thresholds)| OverflowSpec {
+    let overflow = (text(), texts(), of(thresholds()), of(any::<bool>())).prop_map(
+        |(from, to, thresholds, retry_remote)| OverflowSpec {
             from,
             to,
             thresholds,
-        });
+            retry_remote,
+        },
+    );
     (
         (text(), of(text()), proptest::collection::vec(port, 0..3)),
         (of(texts()), of(map()), of(text())),

@@ -91,6 +91,7 @@ fn peer_to_peer() -> impl Strategy<Value = Federation> {
                         from: runs_in[0].clone(),
                         to: runs_in[1..].to_vec(),
                         thresholds: Some(thresholds),
+                        ..OverflowSpec::default()
                     }];
                     ServiceSpec {
                         name: format!("svc-{s}"),

@@ -204,6 +204,7 @@ fn service_objects(fed: &ValidatedFederation, svc: &FedService) -> Vec<Object> {
                 name: &local,
                 pod_labels,
                 zone: Some(zone(cluster)),
+                proxy_config: None,
             };
             let mut deployment = k8s::deployment(svc, w, &shape);
             // As in the seed: the Deployment carries the common labels and selects its own
@@ -226,6 +227,7 @@ fn service_objects(fed: &ValidatedFederation, svc: &FedService) -> Vec<Object> {
             fed,
             svc,
             &format!("{ns}/{}", http_gateway_name(ns)),
+            None,
         ));
     }
     out.push(istio::locality_destination_rule(fed, svc, svc.thresholds()));

@@ -9,12 +9,12 @@
 use std::fmt;
 
 use fed_model::{Cluster, IstioVersion, Service, Thresholds, Topology, ValidatedFederation};
+use istio_types::dataplane::{
+    ConsecutiveErrors, DataPlane, DefaultRetry503, RemoteEndpoints, RouterMode, ThresholdPlacement,
+    WorkloadEntryPorts,
+};
 
 use crate::analyze::FederationFinding;
-
-/// Envoy's defaults when a threshold is left out (envoy config.cluster.v3 OutlierDetection and
-/// CircuitBreakers docs).
-const ENVOY_DEFAULT_LIMIT: u32 = 1024;
 
 /// What happens to one service's requests, cluster by cluster.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +31,9 @@ pub struct Explanation {
     pub clusters: Vec<ClusterExplanation>,
     /// Analyzer findings about the service's objects, as `code: subject: message` lines.
     pub findings: Vec<String>,
+    /// Where the data-plane facts the lines state come from; a line cites the `n`-th as
+    /// `[n]` (from 1).
+    pub sources: Vec<String>,
 }
 
 /// What happens to the service's requests in one cluster.
@@ -63,6 +66,13 @@ impl fmt::Display for Explanation {
             writeln!(f, "Findings:")?;
             for l in &self.findings {
                 writeln!(f, "  - {l}")?;
+            }
+        }
+        if !self.sources.is_empty() {
+            writeln!(f)?;
+            writeln!(f, "Sources:")?;
+            for (i, s) in self.sources.iter().enumerate() {
+                writeln!(f, "  [{}] {s}", i + 1)?;
             }
         }
         Ok(())
@@ -155,6 +165,8 @@ pub fn explain(
         })
         .map(|f| format!("{}[{}]: {}: {}", f.severity, f.code, f.subject(), f.message))
         .collect();
+    let mut clusters: Vec<ClusterExplanation> = clusters;
+    let sources = cite_sources(&mut clusters, &version.dataplane());
     Ok(Explanation {
         service: format!("{}/{}", svc.namespace(), svc.name()),
         host: svc.fqdn().to_owned(),
@@ -162,7 +174,37 @@ pub fn explain(
         istio: version,
         clusters,
         findings: own,
+        sources,
     })
+}
+
+/// Replaces each `[<source of a fact>]` in the lines with `[n]` and returns the sources in
+/// the order they are first cited.
+fn cite_sources(clusters: &mut [ClusterExplanation], dp: &DataPlane) -> Vec<String> {
+    let rows = dp.rows();
+    let mut sources: Vec<String> = Vec::new();
+    for line in clusters.iter_mut().flat_map(|c| c.lines.iter_mut()) {
+        let mut from = 0;
+        while let Some(found) = line[from..].find(" [") {
+            let start = from + found;
+            from = start + 2;
+            let Some(row) = rows
+                .iter()
+                .find(|r| line[start + 2..].starts_with(&format!("{}]", r.source)))
+            else {
+                continue;
+            };
+            let n = sources.iter().position(|s| s == row.source).map_or_else(
+                || {
+                    sources.push(row.source.to_owned());
+                    sources.len()
+                },
+                |i| i + 1,
+            );
+            line.replace_range(start + 2..start + 2 + row.source.len(), &n.to_string());
+        }
+    }
+    sources
 }
 
 fn peer_to_peer(
@@ -172,14 +214,15 @@ fn peer_to_peer(
     version: IstioVersion,
 ) -> ClusterExplanation {
     let here = peer.name().as_str();
+    let dp = version.dataplane();
     let mut lines = Vec::new();
     let runs_here = svc.runs_in_cluster(here);
     let rule = svc.overflow_from(here);
     if runs_here {
         lines.push(format!(
-            "Clients in {here} send requests for {} to {}'s pods in {here}.",
+            "Clients in {here} send requests for {} to {} in {here}.",
             svc.fqdn(),
-            svc.name()
+            pods(svc)
         ));
     } else if rule.is_none() {
         lines.push(format!(
@@ -192,21 +235,7 @@ fn peer_to_peer(
             svc.name()
         ));
     }
-    let overflowing_here: Vec<String> = svc
-        .overflow()
-        .iter()
-        .filter(|r| r.to().iter().any(|t| t.as_str() == here))
-        .map(|r| r.from().as_str().to_owned())
-        .collect();
-    if let (false, Some(gw)) = (overflowing_here.is_empty(), peer.gateway()) {
-        lines.push(format!(
-            "Requests that {} overflow{} arrive at {here}'s gateway {}:{} (mTLS passed through, AUTO_PASSTHROUGH) and are served by the pods here.",
-            overflowing_here.join(", "),
-            if overflowing_here.len() == 1 { "s" } else { "" },
-            gw.address(),
-            gw.port()
-        ));
-    }
+    lines.extend(receiving_sentence(fed, svc, peer, &dp));
     let Some(rule) = rule else {
         if runs_here {
             lines.push(format!(
@@ -224,6 +253,129 @@ fn peer_to_peer(
         .iter()
         .filter_map(|t| fed.cluster(t.as_str()))
         .collect();
+    lines.push(endpoints_sentence(svc, &targets, version, &dp));
+    let t = rule.thresholds();
+    lines.extend(server_limits_sentences(svc, here, t, version, &dp));
+    if t.has_outlier_detection() {
+        lines.push(ejection_sentence(
+            t,
+            version,
+            &dp,
+            pod_count(svc),
+            targets.len(),
+        ));
+        lines.push(locality_sentence(svc, peer, &targets, &dp));
+        lines.push(retry_sentence(
+            here,
+            &targets,
+            rule.retry_remote(),
+            version,
+            &dp,
+        ));
+        if let Some(s) = experiment_sentence(here, &targets, t, version, &dp) {
+            lines.push(s);
+        }
+    } else if t.has_connection_pool() {
+        lines.push(
+            "No outlier detection: nothing ejects the local pods, so requests beyond the limits fail with 503 instead of overflowing."
+                .to_owned(),
+        );
+    }
+    ClusterExplanation {
+        cluster: here.to_owned(),
+        locality: peer.locality().to_string(),
+        lines,
+    }
+}
+
+/// The number of the service's pods in a cluster that runs it, when the document says.
+fn pod_count(svc: &Service) -> Option<u32> {
+    svc.workload().map(|w| {
+        w.autoscaling()
+            .map_or(w.replicas(), fed_model::Autoscaling::min_replicas)
+    })
+}
+
+fn pods(svc: &Service) -> String {
+    match svc.workload() {
+        Some(w) => match w.autoscaling() {
+            Some(a) => format!(
+                "{}'s {} to {} pods (autoscaled)",
+                svc.name(),
+                a.min_replicas(),
+                a.max_replicas()
+            ),
+            None => format!(
+                "{}'s {} pod{}",
+                svc.name(),
+                w.replicas(),
+                plural(w.replicas())
+            ),
+        },
+        None => format!("{}'s pods", svc.name()),
+    }
+}
+
+/// What the peers that overflow to `peer` need of its gateway on this release.
+fn receiving_sentence(
+    fed: &ValidatedFederation,
+    svc: &Service,
+    peer: &Cluster,
+    dp: &DataPlane,
+) -> Option<String> {
+    let here = peer.name().as_str();
+    let from: Vec<String> = svc
+        .overflow()
+        .iter()
+        .filter(|r| r.to().iter().any(|t| t.as_str() == here))
+        .map(|r| r.from().as_str().to_owned())
+        .collect();
+    let gw = peer.gateway()?;
+    if from.is_empty() {
+        return None;
+    }
+    let mut needs = Vec::new();
+    if dp.needs_sni_dnat() {
+        let default = dp.router_mode_defaults.value.map_or(String::new(), |d| {
+            format!(
+                " (Istio {}'s defaults: istioctl {}, Helm {})",
+                dp.release,
+                d.istioctl.as_str(),
+                d.helm.as_str()
+            )
+        });
+        needs.push(format!(
+            "the gateway runs in {} router mode{default}, which istio-values.yaml sets",
+            RouterMode::SniDnat.as_str()
+        ));
+    }
+    let port = gw.port().get();
+    if port != fed_model::DEFAULT_GATEWAY_PORT || !dp.default_gateway_exposes_15443.value {
+        needs.push(format!(
+            "the gateway's Service exposes port {port}, which Istio {}'s default ingress gateway Service does not (RUNBOOK.md says how)",
+            dp.release
+        ));
+    }
+    let _ = fed;
+    let condition = if needs.is_empty() {
+        String::new()
+    } else {
+        format!(" This works only when {}.", needs.join(" and "))
+    };
+    Some(format!(
+        "Requests that {} overflow{} arrive at {here}'s gateway {}:{port} (mTLS passed through, AUTO_PASSTHROUGH) and are served by the pods here.{condition}",
+        from.join(", "),
+        if from.len() == 1 { "s" } else { "" },
+        gw.address(),
+    ))
+}
+
+fn endpoints_sentence(
+    svc: &Service,
+    targets: &[&Cluster],
+    version: IstioVersion,
+    dp: &DataPlane,
+) -> String {
     let target_list = targets
         .iter()
         .map(|t| {
@@ -235,33 +387,31 @@ fn peer_to_peer(
         })
         .collect::<Vec<_>>()
         .join(", then ");
-    let how = if version.at_least(1, 7) {
-        "one WorkloadEntry per peer, selected by the Kubernetes Service"
-    } else {
-        "a ServiceEntry with the Service's host and port names, whose endpoints Istio 1.5-1.6 merges into the Service's"
+    let how = match dp.remote_endpoints.value {
+        RemoteEndpoints::ServiceEntryMerge => format!(
+            "a ServiceEntry with the Service's host and port names, whose endpoints Istio {version} merges into the Service's"
+        ),
+        RemoteEndpoints::WorkloadEntries => {
+            let port = match (dp.workload_entry_ports.value, svc.workload().is_some()) {
+                (WorkloadEntryPorts::IgnoredWithNumericTargetPort, true) => format!(
+                    "; the Service's targetPort is the port's name, so Istio {version} keeps each entry's gateway port (behind a numeric targetPort it would send the peers' traffic to that number)"
+                ),
+                (WorkloadEntryPorts::IgnoredWithNumericTargetPort, false) => format!(
+                    "; fedctl does not render this Service: if its targetPort is a number, Istio {version} sends the peers' traffic to that port instead of the gateway's"
+                ),
+                _ => String::new(),
+            };
+            format!("one WorkloadEntry per peer, selected by the Kubernetes Service{port}")
+        }
     };
-    lines.push(format!(
+    format!(
         "Overflow goes to {target_list}: the peers' gateways are extra endpoints of {} here ({how}).",
         svc.name()
-    ));
-    let t = rule.thresholds();
-    lines.extend(limits_sentences(t, version));
-    if t.has_outlier_detection() {
-        lines.push(locality_sentence(peer, &targets, version));
-        if let Some(s) = experiment_sentence(here, &targets, t) {
-            lines.push(s);
-        }
-    }
-    ClusterExplanation {
-        cluster: here.to_owned(),
-        locality: peer.locality().to_string(),
-        lines,
-    }
+    )
 }
 
-/// The connection-pool and outlier-detection sentences for `t`.
-fn limits_sentences(t: &Thresholds, version: IstioVersion) -> Vec<String> {
-    let mut lines = Vec::new();
+/// The limits in words, `None` when `t` sets none.
+fn limits_text(t: &Thresholds) -> Option<String> {
     let mut limits = Vec::new();
     if let Some(n) = t.max_connections() {
         limits.push(format!("{n} connection{} (maxConnections)", plural(n)));
@@ -284,120 +434,327 @@ fn limits_sentences(t: &Thresholds, version: IstioVersion) -> Vec<String> {
             plural(n)
         ));
     }
-    if !limits.is_empty() {
-        lines.push(format!(
-            "Limits: the client's sidecar allows at most {}. A request beyond them gets a 503 from the client's own sidecar (Envoy flag UO, upstream overflow); Envoy counts it against the endpoint it had picked as a gateway error.",
-            limits.join(", ")
-        ));
-    }
-    if t.has_outlier_detection() {
-        let field = if version.at_least(1, 7) {
-            "consecutiveGatewayErrors"
-        } else {
-            "consecutiveErrors"
-        };
-        let errors = t.consecutive_errors().map_or_else(
-            || "5 consecutive 5xx errors (Envoy's default; consecutiveErrors not set)".to_owned(),
-            |n| {
-                format!(
-                    "{n} consecutive gateway error{} (502/503/504, {field})",
-                    plural(n)
-                )
-            },
-        );
-        let ejection = t
-            .base_ejection_time()
-            .map_or("30s (Envoy's default)".to_owned(), |d| {
-                format!("{d} (baseEjectionTime)")
-            });
-        let interval = t
-            .interval()
-            .map_or("10s (Envoy's default)".to_owned(), |d| {
-                format!("{d} (interval)")
-            });
-        let max = t.max_ejection_percent().map_or(10, |p| u32::from(p.get()));
-        let max_text = if max >= 100 {
-            "up to 100% of the endpoints may be ejected (maxEjectionPercent), so every local pod can be".to_owned()
-        } else {
-            format!(
-                "at most {max}% of the endpoints may be ejected at once (maxEjectionPercent), so with few pods the local ones may never all be ejected and requests stay local"
-            )
-        };
-        lines.push(format!(
-            "Ejection: after {errors} an endpoint is ejected for {ejection}, longer each time it is ejected again; ejected endpoints are checked every {interval}; {max_text}."
-        ));
-    } else if t.has_connection_pool() {
-        lines.push(
-            "No outlier detection: nothing ejects the local pods, so requests beyond the limits fail with 503 instead of overflowing."
-                .to_owned(),
-        );
+    (!limits.is_empty()).then(|| limits.join(", "))
+}
+
+/// What a client's own limits do on this release (they are the limits of every endpoint
+/// together, the peers' gateways included).
+fn client_limits_text(dp: &DataPlane) -> String {
+    let shared = if dp.client_limits_shared_by_all_endpoints.value {
+        "one budget for the local pods and the peers' gateways together"
+    } else {
+        "per endpoint"
+    };
+    let counted = if dp.client_max_requests_overflow_ejects.value {
+        format!(
+            "a request over its active-request limit is counted against the endpoint it had picked, which can be a peer's gateway: ejected too, and with every endpoint ejected Envoy routes nothing (503, flag UH) [{}]; a request over its waiting limit counts against nothing",
+            dp.client_max_requests_overflow_ejects.source
+        )
+    } else {
+        format!(
+            "it ejects nothing on Istio {} [{}]",
+            dp.release, dp.client_max_requests_overflow_ejects.source
+        )
+    };
+    format!(
+        "a client's own limits are {shared}: over them the client's sidecar answers 503 itself (flag UO), never retried, and {counted}"
+    )
+}
+
+/// Where the limits are and what they do, per [`DataPlane::threshold_placement`].
+fn server_limits_sentences(
+    svc: &Service,
+    here: &str,
+    t: &Thresholds,
+    version: IstioVersion,
+    dp: &DataPlane,
+) -> Vec<String> {
+    let Some(limits) = limits_text(t) else {
+        return Vec::new();
+    };
+    let ns = svc.namespace();
+    let inbound = format!(
+        "the sidecar of each {} pod in {here} answers requests beyond them with a 503 of its own (flag UO), which its clients receive as an upstream gateway error",
+        svc.name()
+    );
+    let mut lines = Vec::new();
+    match dp.threshold_placement() {
+        ThresholdPlacement::SharedDestinationRule => {
+            lines.push(format!(
+                "Limits: at most {limits}. Istio {version} applies the DestinationRule's limits twice: to the inbound side of the pods, so {inbound} [{}]; and to every client, where {}.",
+                dp.connection_pool_applies_inbound.source,
+                client_limits_text(dp)
+            ));
+        }
+        ThresholdPlacement::NamespaceDestinationRule => {
+            lines.push(format!(
+                "Limits: at most {limits}, in the DestinationRule {ns}/{name} that only namespace {ns} sees (exportTo: .); Istio applies it to the inbound side of the pods, so {inbound} [{}]. Clients in other namespaces, the ingress gateway among them, use {root}/{client} without limits.",
+                dp.connection_pool_applies_inbound.source,
+                name = svc.name(),
+                root = crate::p2p::ISTIO_SYSTEM,
+                client = crate::p2p::client_destination_rule_name(svc),
+            ));
+            lines.push(format!(
+                "Clients inside namespace {ns} use {ns}/{} and so get the limits as their own too (a proxy's namespace comes first [{}]): {}.",
+                svc.name(),
+                dp.destination_rule_proxy_namespace_first.source,
+                client_limits_text(dp)
+            ));
+        }
+        ThresholdPlacement::SidecarInbound => {
+            lines.push(format!(
+                "Limits: at most {limits}, in the Sidecar {ns}/{} (inboundConnectionPool) on the inbound side of the pods, so {inbound} [{}]. Clients have no limits of their own.",
+                crate::istio::inbound_sidecar_name(svc),
+                dp.sidecar_inbound_connection_pool.source
+            ));
+        }
     }
     lines
 }
 
-fn locality_sentence(peer: &Cluster, targets: &[&Cluster], version: IstioVersion) -> String {
+fn ejection_sentence(
+    t: &Thresholds,
+    version: IstioVersion,
+    dp: &DataPlane,
+    pods: Option<u32>,
+    peers: usize,
+) -> String {
+    let field = match dp.consecutive_errors.value {
+        ConsecutiveErrors::GatewayFailures => "consecutiveErrors",
+        ConsecutiveErrors::Ignored => "consecutiveGatewayErrors",
+    };
+    let five_xx = dp.envoy_default_consecutive_5xx.value;
+    let errors = t.consecutive_errors().map_or_else(
+        || {
+            if dp.default_5xx_stays_enforced.value {
+                format!("{five_xx} consecutive 5xx errors (Envoy's default; consecutiveErrors not set)")
+            } else {
+                "no error count (consecutiveErrors not set)".to_owned()
+            }
+        },
+        |n| {
+            let also = if dp.default_5xx_stays_enforced.value && n > five_xx {
+                format!(" (Envoy's default of {five_xx} consecutive 5xx ejects first: every gateway error is a 5xx)")
+            } else {
+                String::new()
+            };
+            format!(
+                "{n} consecutive gateway error{} (502/503/504, {field}){also}",
+                plural(n)
+            )
+        },
+    );
+    let (default_interval, default_base) = dp.envoy_default_interval_and_base_ejection_ms.value;
+    let base_ms = t
+        .base_ejection_time()
+        .map_or(default_base, fed_model::Duration::as_millis);
+    let ejection = t.base_ejection_time().map_or_else(
+        || format!("{}s (Envoy's default)", default_base / 1000),
+        |d| format!("{d} (baseEjectionTime)"),
+    );
+    let interval = t.interval().map_or_else(
+        || format!("{}s (Envoy's default)", default_interval / 1000),
+        |d| format!("{d} (interval)"),
+    );
+    let cap = dp.ejection_time_ms(base_ms, u32::MAX);
+    let max = t
+        .max_ejection_percent()
+        .map_or(dp.envoy_default_max_ejection_percent.value, |p| {
+            u32::from(p.get())
+        });
+    let max_text = match pods {
+        Some(n) => {
+            let total = n + u32::try_from(peers).unwrap_or(u32::MAX);
+            let ejectable = dp.max_ejectable(total, max);
+            format!(
+                "with maxEjectionPercent {max} and {total} endpoints ({n} pod{} and {peers} gateway{}), Istio {version}'s Envoy ejects at most {ejectable} at once [{}]",
+                plural(n),
+                if peers == 1 { "" } else { "s" },
+                dp.max_ejection.source
+            )
+        }
+        None => format!("maxEjectionPercent {max} [{}]", dp.max_ejection.source),
+    };
+    format!(
+        "Ejection: after {errors} the client ejects that endpoint for {ejection} times the number of times it was ejected (at most {}s); it checks every {interval}; {max_text}.",
+        cap / 1000
+    )
+}
+
+fn locality_sentence(
+    svc: &Service,
+    peer: &Cluster,
+    targets: &[&Cluster],
+    dp: &DataPlane,
+) -> String {
     let next = targets
         .iter()
         .map(|t| t.name().as_str())
         .collect::<Vec<_>>()
         .join(", then ");
-    if version.at_least(1, 6) {
+    let setting = if dp.locality_lb_setting_field.value {
         let region = peer.locality().region();
         match targets
             .iter()
             .map(|t| t.locality().region())
             .find(|r| *r != region)
         {
-            Some(to) => format!(
-                "Where: locality load balancing (the DestinationRule's localityLbSetting, failover {region} -> {to}) keeps requests on the pods in {} while any is healthy, and sends them to {next} once the local pods are ejected.",
-                peer.name()
-            ),
-            None => format!(
-                "Where: locality load balancing (the DestinationRule's localityLbSetting) keeps requests on the pods in {} while any is healthy, and sends them to {next} once the local pods are ejected.",
-                peer.name()
-            ),
+            Some(to) => {
+                format!("the DestinationRule's localityLbSetting, failover {region} -> {to}")
+            }
+            None => "the DestinationRule's localityLbSetting".to_owned(),
         }
     } else {
+        "Istio's mesh-wide locality setting".to_owned()
+    };
+    let factor = dp.overprovisioning_factor_percent.value;
+    let spill = match pod_count(svc) {
+        Some(n) if n > 0 => {
+            let shares: Vec<String> = (1..=n)
+                .map(|k| {
+                    let loads = dp.priority_loads(&[(n - k, n), (1, 1)]);
+                    format!("{k} ejected: {}% stay, {}% go", loads[0], loads[1])
+                })
+                .collect();
+            let first = dp.ejections_before_spill(n).unwrap_or(n);
+            format!(
+                " With {n} pod{}, traffic moves only once {first} {} ejected ({})",
+                plural(n),
+                if first == 1 { "is" } else { "are" },
+                shares.join("; ")
+            )
+        }
+        _ => String::new(),
+    };
+    format!(
+        "Where: Istio gives the pods in {} priority 0 and {next} the next priorities ({setting}; only because the rule has outlier detection [{}]). Envoy sends a priority min(100%, {}.{:02} x its healthy share) of the requests and the rest to the next [{}].{spill}. Istio ranks the local pods by their nodes' topology.kubernetes.io/region and zone labels (RUNBOOK.md). With every endpoint ejected Envoy routes nothing: 503, flag UH (the panic threshold is minHealthPercent, 0 unless set).",
+        peer.name(),
+        dp.failover_needs_outlier_detection.source,
+        factor / 100,
+        factor % 100,
+        dp.overprovisioning_factor_percent.source,
+    )
+}
+
+fn retry_sentence(
+    here: &str,
+    targets: &[&Cluster],
+    retry_remote: bool,
+    version: IstioVersion,
+    dp: &DataPlane,
+) -> String {
+    let first = targets.first().map_or("the peer", |t| t.name().as_str());
+    let header_blocks = dp.overloaded_header_blocks_retry.value;
+    if retry_remote {
+        let update = dp.retry_remote_localities.value.unwrap_or(2);
+        if header_blocks && !dp.envoy_debug_headers_annotation.value {
+            format!(
+                "Retries (retryRemote): the VirtualServices retry a 503 with retryRemoteLocalities, but the pod's own 503 carries x-envoy-overloaded, which Envoy never retries, and Istio {version} cannot remove it from the pod's answers (envoyDebugHeaders) [{}]: the request that overflowed still fails with 503.",
+                dp.overloaded_header_blocks_retry.source
+            )
+        } else {
+            format!(
+                "Retries (retryRemote): a request the pods in {here} refuse with 503 is retried; with retryRemoteLocalities, once {update} attempts were made the retry goes to the next priority, {first} [{}]; the pods' proxy config drops x-envoy-overloaded, which Envoy would never retry [{}].",
+                dp.retry_remote_localities.source, dp.envoy_debug_headers_annotation.source
+            )
+        }
+    } else {
+        let default = match dp.default_retry.value.status_503 {
+            DefaultRetry503::Retried => "Istio's default retry policy retries 503, but",
+            DefaultRetry503::ExcludedByDefault | DefaultRetry503::NotRetried => {
+                "Istio's default retry policy does not retry 503, and"
+            }
+        };
         format!(
-            "Where: locality load balancing (Istio's mesh-wide setting, on by default since 1.4; Istio applies locality failover because the DestinationRule has outlier detection) keeps requests on the pods in {} while any is healthy, and sends them to {next} once the local pods are ejected.",
-            peer.name()
+            "Retries: {default} a retry stays within priority 0 (previous_hosts) and the pod's own 503 carries x-envoy-overloaded, which Envoy never retries [{}]: the request that overflowed fails with 503; the following ones go to {first}.{}",
+            dp.default_retry.source,
+            if dp.retry_remote_localities.value.is_some() {
+                " Set retryRemote on the rule to have it served by the peer."
+            } else {
+                ""
+            }
         )
     }
 }
 
-/// The APAN experiment, worked through with these thresholds: 1 connection, then 3 in parallel.
-fn experiment_sentence(here: &str, targets: &[&Cluster], t: &Thresholds) -> Option<String> {
-    let active = match (t.max_connections(), t.http2_max_requests()) {
-        (None, None) => return None,
-        (Some(a), Some(b)) => a.min(b),
-        (Some(a), None) | (None, Some(a)) => a,
+/// The APAN experiment, worked through with these thresholds: 1 connection, then 3 in parallel,
+/// sent by the ingress gateway of `here` (the study's client).
+fn experiment_sentence(
+    here: &str,
+    targets: &[&Cluster],
+    t: &Thresholds,
+    version: IstioVersion,
+    dp: &DataPlane,
+) -> Option<String> {
+    if !t.has_connection_pool() {
+        return None;
+    }
+    let unset = dp.unset_limit.value.unwrap_or(u32::MAX);
+    let connections = t.max_connections().unwrap_or(unset);
+    let active_limit = if dp.max_requests_limits_http1.value {
+        t.http2_max_requests().unwrap_or(unset)
+    } else {
+        unset
     };
-    let waiting = t
-        .http1_max_pending_requests()
-        .unwrap_or(ENVOY_DEFAULT_LIMIT);
+    let active = connections.min(active_limit);
+    let waiting = t.http1_max_pending_requests().unwrap_or(unset);
     let fit = active.saturating_add(waiting);
+    // Each worker thread of the pod's sidecar may open a connection past maxConnections; when
+    // maxConnections is what binds, requests on different workers get that many more.
+    let workers = dp.sidecar_default_concurrency.value;
+    let fit_spread = if connections < active_limit && dp.per_worker_connection_overshoot.value {
+        fit.saturating_add(workers.saturating_sub(1))
+    } else {
+        fit
+    };
     let first = targets.first()?.name();
+    let errors = t
+        .consecutive_errors()
+        .unwrap_or(dp.envoy_default_consecutive_5xx.value);
+    let ejected = t.base_ejection_time().map_or_else(
+        || {
+            format!(
+                "{}s",
+                dp.envoy_default_interval_and_base_ejection_ms.value.1 / 1000
+            )
+        },
+        ToString::to_string,
+    );
     let one = if fit >= 1 {
         format!("1 connection at a time stays within the limits: every request is served in {here}")
     } else {
         "even 1 connection exceeds the limits".to_owned()
     };
-    let errors = t.consecutive_errors().unwrap_or(5);
-    let ejected = t
-        .base_ejection_time()
-        .map_or("30s".to_owned(), ToString::to_string);
-    let three = if fit < 3 {
+    let overflow = format!(
+        "the pod's sidecar answers the one over with its own 503, the client counts it as a gateway error, and after {errors} such error{} in a row the pod is ejected: requests go to {first} for {ejected}, until it is back",
+        plural(errors)
+    );
+    let three = if fit_spread < 3 {
         format!(
-            "3 parallel connections exceed the {fit} request{} the limits let through at once ({active} in progress, {waiting} waiting): the one over gets a 503 from {here}'s sidecar, and after {errors} such error{} in a row the local endpoint is ejected, so requests go to {first} for {ejected} (the seeds' result: redirected to the remote cluster)",
+            "3 parallel connections exceed the {fit} request{} the pod's limits let through at once ({active} in progress, {waiting} waiting): {overflow}",
             plural(fit),
-            plural(errors),
+        )
+    } else if fit < 3 {
+        format!(
+            "3 parallel connections exceed the {fit} request{} the pod's limits let through at once ({active} in progress, {waiting} waiting) only when they reach the same worker thread of the pod's sidecar ({workers} threads; each may open a connection past maxConnections): then {overflow}; spread over its threads, all 3 are served in {here}",
+            plural(fit),
         )
     } else {
         format!(
             "3 parallel connections still fit ({fit} requests are let through at once), so they are served in {here} too"
         )
     };
-    Some(format!("The seeds' experiment: {one}; {three}."))
+    let client = match dp.threshold_placement() {
+        ThresholdPlacement::SharedDestinationRule => format!(
+            " On Istio {version} the ingress gateway applies the same limits first: 3 requests on one of its worker threads get past it only as far as its own limits allow, and the one it refuses itself gets a 503 that ejects nothing; on different threads each may open its own connection, so all 3 reach the pod (the seeds' result, redirected to {first}, is this case)."
+        ),
+        ThresholdPlacement::NamespaceDestinationRule | ThresholdPlacement::SidecarInbound => {
+            String::new()
+        }
+    };
+    Some(format!(
+        "The seeds' experiment (the client is {here}'s ingress gateway): {one}; {three}.{client}"
+    ))
 }
 
 fn consumer_provider(
@@ -435,12 +792,30 @@ fn consumer_provider(
     }
     match svc.thresholds() {
         Some(t) => {
-            lines.extend(limits_sentences(t, version));
-            if t.has_outlier_detection() && svc.runs_in_cluster(here) && !others.is_empty() {
+            let dp = version.dataplane();
+            if let Some(limits) = limits_text(t) {
                 lines.push(format!(
-                    "When every pod in {here}'s zone is ejected, requests go to the pods in {} (the next localities).",
-                    others.join(", ")
+                    "Limits: at most {limits}, in the DestinationRule {}/{}. Istio {version} applies them to the inbound side of every pod, whose sidecar answers requests beyond them with a 503 of its own (flag UO), an upstream gateway error to its clients [{}]; and to every client, where {}.",
+                    svc.namespace(),
+                    svc.name(),
+                    dp.connection_pool_applies_inbound.source,
+                    client_limits_text(&dp)
                 ));
+            }
+            if t.has_outlier_detection() {
+                lines.push(ejection_sentence(t, version, &dp, None, 0));
+                if svc.runs_in_cluster(here) && !others.is_empty() {
+                    let n = pod_count(svc).unwrap_or(1);
+                    let first = dp.ejections_before_spill(n).unwrap_or(n);
+                    lines.push(format!(
+                        "When {first} of the {n} pod{} in {here}'s zone {} ejected, requests start going to the pods in {} (the next localities; Envoy keeps a zone's share at min(100%, {}% x its healthy share) [{}]).",
+                        plural(n),
+                        if first == 1 { "is" } else { "are" },
+                        others.join(", "),
+                        dp.overprovisioning_factor_percent.value,
+                        dp.overprovisioning_factor_percent.source,
+                    ));
+                }
             }
         }
         None => lines.push(

@@ -93,8 +93,19 @@ pub(crate) fn cross_network_gateway(
 }
 
 /// Routes `ingress.path` on the cross-network Gateway's HTTP server to the service.
-pub(crate) fn ingress_virtual_service(fed: &ValidatedFederation, svc: &FedService) -> Object {
-    ingress_virtual_service_on(fed, svc, &format!("{ISTIO_SYSTEM}/{CROSS_NETWORK_GATEWAY}"))
+/// With `retries`, the route retries as they say (the overflow rule's `retryRemote`: the
+/// ingress gateway is a client of the service too).
+pub(crate) fn ingress_virtual_service(
+    fed: &ValidatedFederation,
+    svc: &FedService,
+    retries: Option<istio_types::networking::HttpRetry>,
+) -> Object {
+    ingress_virtual_service_on(
+        fed,
+        svc,
+        &format!("{ISTIO_SYSTEM}/{CROSS_NETWORK_GATEWAY}"),
+        retries,
+    )
 }
 
 /// Routes `ingress.path` on the Gateway `gateway` (`namespace/name`) to the service, at the
@@ -103,6 +114,7 @@ pub(crate) fn ingress_virtual_service_on(
     fed: &ValidatedFederation,
     svc: &FedService,
     gateway: &str,
+    retries: Option<istio_types::networking::HttpRetry>,
 ) -> Object {
     let path = svc.ingress().map_or("/", |i| i.path());
     let port = svc.ports().first().map(|p| PortSelector {
@@ -124,6 +136,7 @@ pub(crate) fn ingress_virtual_service_on(
                 },
                 ..HttpRouteDestination::default()
             }],
+            retries,
             ..HttpRoute::default()
         }],
         ..VirtualServiceSpec::default()
@@ -134,97 +147,151 @@ pub(crate) fn ingress_virtual_service_on(
     )
 }
 
-/// The DestinationRule that makes `svc`'s clients in `from` overflow: connection-pool limits
-/// make excess requests fail fast, outlier detection ejects the local endpoints after the
-/// configured errors, and locality load balancing sends the rest to the next locality, the
-/// targets' gateways.
+/// Which of an overflow rule's DestinationRules to build: where it lives, whom it is visible
+/// to, and whether it carries the connection-pool limits.
+pub(crate) struct DestinationRuleShape<'a> {
+    /// `metadata.name`.
+    pub name: &'a str,
+    /// `metadata.namespace`.
+    pub namespace: &'a str,
+    /// `exportTo` (empty: visible everywhere).
+    pub export_to: Vec<String>,
+    /// Whether `connectionPool` is written.
+    pub connection_pool: bool,
+}
+
+/// A DestinationRule of the overflow rule from `from`: outlier detection ejects the local
+/// endpoints after the configured errors and locality load balancing sends the rest to the
+/// next locality, the targets' gateways; with `shape.connection_pool` it also carries the
+/// limits (which Istio applies to the clients and to the server pods' inbound side).
 pub(crate) fn overflow_destination_rule(
     fed: &ValidatedFederation,
     svc: &FedService,
     from: &Cluster,
     t: &Thresholds,
     targets: &[&Cluster],
+    shape: DestinationRuleShape<'_>,
 ) -> Object {
     use istio_types::networking::{
-        ClientTlsSettings, ConnectionPoolSettings, DestinationRule, DestinationRuleSpec, Failover,
-        HttpSettings, LoadBalancerSettings, LocalityLoadBalancerSetting, OutlierDetection,
-        TcpSettings, TlsMode, TrafficPolicy,
+        ClientTlsSettings, DestinationRule, DestinationRuleSpec, Failover, LoadBalancerSettings,
+        LocalityLoadBalancerSetting, TlsMode, TrafficPolicy,
     };
     let version = fed.istio().version();
-    let int = |v: Option<u32>| v.map(|n| i32::try_from(n).unwrap_or(i32::MAX));
-
-    let tcp = t.max_connections().map(|n| TcpSettings {
-        max_connections: int(Some(n)),
-        ..TcpSettings::default()
-    });
-    let http = (t.http1_max_pending_requests().is_some()
-        || t.http2_max_requests().is_some()
-        || t.max_requests_per_connection().is_some())
-    .then(|| HttpSettings {
-        http1_max_pending_requests: int(t.http1_max_pending_requests()),
-        http2_max_requests: int(t.http2_max_requests()),
-        max_requests_per_connection: int(t.max_requests_per_connection()),
-        ..HttpSettings::default()
-    });
-    let connection_pool =
-        (tcp.is_some() || http.is_some()).then_some(ConnectionPoolSettings { tcp, http });
-
-    let outlier_detection = t.has_outlier_detection().then(|| {
-        let mut od = OutlierDetection {
-            interval: t.interval().cloned(),
-            base_ejection_time: t.base_ejection_time().cloned(),
-            max_ejection_percent: t.max_ejection_percent().map(|p| i32::from(p.get())),
-            ..OutlierDetection::default()
-        };
-        if version.at_least(1, 7) {
-            // consecutiveErrors is ignored from 1.7 on; gateway errors (502/503/504) are what
-            // an overloaded local endpoint returns through its sidecar.
-            od.consecutive_gateway_errors = t.consecutive_errors();
-        } else {
-            od.consecutive_errors = int(t.consecutive_errors());
-        }
-        od
-    });
-
-    let load_balancer = version.at_least(1, 6).then(|| {
-        let region = from.locality().region();
-        let failover: Vec<Failover> = targets
-            .iter()
-            .map(|c| c.locality().region())
-            .find(|r| *r != region)
-            .map(|to| Failover {
-                from: Some(region.to_owned()),
-                to: Some(to.to_owned()),
-            })
-            .into_iter()
-            .collect();
-        LoadBalancerSettings {
-            locality_lb_setting: Some(LocalityLoadBalancerSetting {
-                failover,
-                enabled: Some(true),
-                ..LocalityLoadBalancerSetting::default()
-            }),
-            ..LoadBalancerSettings::default()
-        }
-    });
-
+    let load_balancer = version
+        .dataplane()
+        .locality_lb_setting_field
+        .value
+        .then(|| {
+            let region = from.locality().region();
+            let failover: Vec<Failover> = targets
+                .iter()
+                .map(|c| c.locality().region())
+                .find(|r| *r != region)
+                .map(|to| Failover {
+                    from: Some(region.to_owned()),
+                    to: Some(to.to_owned()),
+                })
+                .into_iter()
+                .collect();
+            LoadBalancerSettings {
+                locality_lb_setting: Some(LocalityLoadBalancerSetting {
+                    failover,
+                    enabled: Some(true),
+                    ..LocalityLoadBalancerSetting::default()
+                }),
+                ..LoadBalancerSettings::default()
+            }
+        });
     let spec = DestinationRuleSpec {
         host: svc.fqdn().to_owned(),
         traffic_policy: Some(TrafficPolicy {
             load_balancer,
-            connection_pool,
-            outlier_detection,
+            connection_pool: if shape.connection_pool {
+                connection_pool(t)
+            } else {
+                None
+            },
+            outlier_detection: outlier_detection(version, t),
             tls: Some(ClientTlsSettings {
                 mode: Some(TlsMode::IstioMutual),
                 ..ClientTlsSettings::default()
             }),
             ..TrafficPolicy::default()
         }),
+        export_to: shape.export_to,
         ..DestinationRuleSpec::default()
+    };
+    at_version(fed, DestinationRule::new(shape.name, shape.namespace, spec))
+}
+
+/// The Sidecar `<svc>-inbound` that puts the overflow rule's limits on the inbound side of
+/// the service's pods (`inboundConnectionPool`): over them the pod's own sidecar answers 503,
+/// an upstream error its clients' outlier detection counts. `None` when `t` sets no limit.
+pub(crate) fn inbound_limits_sidecar(
+    fed: &ValidatedFederation,
+    svc: &FedService,
+    t: &Thresholds,
+) -> Option<Object> {
+    use istio_types::networking::{Sidecar, SidecarSpec, WorkloadSelector};
+    let pool = connection_pool(t)?;
+    let spec = SidecarSpec {
+        workload_selector: Some(WorkloadSelector {
+            labels: svc.selector().clone(),
+        }),
+        inbound_connection_pool: Some(pool),
+        ..SidecarSpec::default()
+    };
+    Some(at_version(
+        fed,
+        Sidecar::new(&inbound_sidecar_name(svc), svc.namespace().as_str(), spec),
+    ))
+}
+
+/// The name of the Sidecar holding a service's inbound limits.
+pub(crate) fn inbound_sidecar_name(svc: &FedService) -> String {
+    format!("{}-inbound", svc.name())
+}
+
+/// The retries that send a request refused by the local pods to the next locality:
+/// `retryOn: 503` with `retryRemoteLocalities` (Envoy's `previous_priorities`, so once the
+/// local priority was tried the retry goes to the peer).
+pub(crate) fn retry_remote(fed: &ValidatedFederation) -> istio_types::networking::HttpRetry {
+    use istio_types::networking::HttpRetry;
+    let defaults = fed.istio().version().dataplane().default_retry.value;
+    HttpRetry {
+        attempts: Some(i32::try_from(defaults.attempts).unwrap_or(2)),
+        retry_on: Some("503".to_owned()),
+        retry_remote_localities: Some(true),
+        ..HttpRetry::default()
+    }
+}
+
+/// The VirtualService `<svc>-mesh` that gives the mesh's clients of `svc` (sidecars) the
+/// [`retry_remote`] retries.
+pub(crate) fn retry_remote_virtual_service(fed: &ValidatedFederation, svc: &FedService) -> Object {
+    let spec = VirtualServiceSpec {
+        hosts: vec![svc.fqdn().to_owned()],
+        http: vec![HttpRoute {
+            route: vec![HttpRouteDestination {
+                destination: Destination {
+                    host: svc.fqdn().to_owned(),
+                    subset: None,
+                    port: None,
+                },
+                ..HttpRouteDestination::default()
+            }],
+            retries: Some(retry_remote(fed)),
+            ..HttpRoute::default()
+        }],
+        ..VirtualServiceSpec::default()
     };
     at_version(
         fed,
-        DestinationRule::new(svc.name().as_str(), svc.namespace().as_str(), spec),
+        VirtualService::new(
+            &format!("{}-mesh", svc.name()),
+            svc.namespace().as_str(),
+            spec,
+        ),
     )
 }
 
@@ -256,7 +323,9 @@ pub(crate) fn overflow_endpoints(
             ..WorkloadEntrySpec::default()
         }
     };
-    if fed.istio().version().at_least(1, 7) {
+    if fed.istio().version().dataplane().remote_endpoints.value
+        == istio_types::dataplane::RemoteEndpoints::WorkloadEntries
+    {
         targets
             .iter()
             .map(|target| {
@@ -327,13 +396,15 @@ pub(crate) fn http_gateway(
     )
 }
 
-/// The outlier detection of `t`, with `consecutiveErrors` spelt for `version` (Istio ignores
-/// `consecutiveErrors` from 1.7 on; gateway errors, 502/503/504, are what a failing instance
-/// returns through its sidecar). `None` when `t` sets no outlier-detection field.
+/// The outlier detection of `t`, with `consecutiveErrors` spelt the way `version` reads it
+/// ([`istio_types::dataplane::DataPlane::consecutive_errors`]): `consecutiveErrors` where it
+/// counts gateway errors, else `consecutiveGatewayErrors` (502/503/504: what a pod's own
+/// sidecar answers over its inbound limits). `None` when `t` sets no outlier-detection field.
 pub(crate) fn outlier_detection(
     version: fed_model::IstioVersion,
     t: &Thresholds,
 ) -> Option<istio_types::networking::OutlierDetection> {
+    use istio_types::dataplane::ConsecutiveErrors;
     use istio_types::networking::OutlierDetection;
     let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
     t.has_outlier_detection().then(|| {
@@ -343,10 +414,11 @@ pub(crate) fn outlier_detection(
             max_ejection_percent: t.max_ejection_percent().map(|p| i32::from(p.get())),
             ..OutlierDetection::default()
         };
-        if version.at_least(1, 7) {
-            od.consecutive_gateway_errors = t.consecutive_errors();
-        } else {
-            od.consecutive_errors = t.consecutive_errors().map(int);
+        match version.dataplane().consecutive_errors.value {
+            ConsecutiveErrors::GatewayFailures => {
+                od.consecutive_errors = t.consecutive_errors().map(int);
+            }
+            ConsecutiveErrors::Ignored => od.consecutive_gateway_errors = t.consecutive_errors(),
         }
         od
     })
@@ -392,13 +464,17 @@ pub(crate) fn locality_destination_rule(
         TrafficPolicy,
     };
     let version = fed.istio().version();
-    let load_balancer = version.at_least(1, 6).then(|| LoadBalancerSettings {
-        locality_lb_setting: Some(LocalityLoadBalancerSetting {
-            enabled: Some(true),
-            ..LocalityLoadBalancerSetting::default()
-        }),
-        ..LoadBalancerSettings::default()
-    });
+    let load_balancer = version
+        .dataplane()
+        .locality_lb_setting_field
+        .value
+        .then(|| LoadBalancerSettings {
+            locality_lb_setting: Some(LocalityLoadBalancerSetting {
+                enabled: Some(true),
+                ..LocalityLoadBalancerSetting::default()
+            }),
+            ..LoadBalancerSettings::default()
+        });
     let spec = DestinationRuleSpec {
         host: svc.fqdn().to_owned(),
         traffic_policy: Some(TrafficPolicy {

@@ -53,8 +53,31 @@ pub fn service_account(svc: &FedService) -> ServiceAccount {
     }
 }
 
+/// Whether `name` can name a container port (Kubernetes' IANA_SVC_NAME: at most 15
+/// characters, lower-case letters, digits and single inner `-`, at least one letter).
+fn container_port_name(name: &str) -> bool {
+    name.len() <= 15
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && name.bytes().any(|b| b.is_ascii_lowercase())
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !name.contains("--")
+}
+
+/// The name a rendered container gives the port, when it can carry the Service port's name.
+fn named_port(svc: &FedService, port: &fed_model::ServicePort) -> Option<String> {
+    let name = port.name().as_str();
+    (svc.workload().is_some() && container_port_name(name)).then(|| name.to_owned())
+}
+
 /// The Kubernetes Service: the service's ports (by the federation's port names, which Istio
-/// also uses to pick the protocol), selecting the service's pods.
+/// also uses to pick the protocol), selecting the service's pods. When the renderer makes the
+/// pods (`workload`) the `targetPort` is the port's name, which the container port carries:
+/// Istio 1.7-1.10 ignore a selected WorkloadEntry's own port when the targetPort is a number
+/// ([`istio_types::dataplane::DataPlane::workload_entry_ports`]), and a name works on every
+/// release.
 pub fn service(svc: &FedService, selector: &BTreeMap<String, String>) -> Service {
     let ports = svc
         .ports()
@@ -62,7 +85,10 @@ pub fn service(svc: &FedService, selector: &BTreeMap<String, String>) -> Service
         .map(|p| ServicePort {
             name: Some(p.name().as_str().to_owned()),
             port: i32::from(p.number().get()),
-            target_port: Some(IntOrString::Int(i32::from(p.effective_target_port().get()))),
+            target_port: Some(named_port(svc, p).map_or_else(
+                || IntOrString::Int(i32::from(p.effective_target_port().get())),
+                IntOrString::String,
+            )),
             protocol: Some(
                 if p.protocol().as_str().eq_ignore_ascii_case("udp") {
                     "UDP"
@@ -93,7 +119,12 @@ pub(crate) struct DeploymentShape<'a> {
     pub pod_labels: BTreeMap<String, String>,
     /// Pin the pods to nodes of this zone (LIQO).
     pub zone: Option<&'a str>,
+    /// The pods' `proxy.istio.io/config` annotation (an Istio ProxyConfig, as JSON).
+    pub proxy_config: Option<serde_json::Value>,
 }
+
+/// The pod annotation that overrides the mesh's proxy config for the pod's sidecar.
+pub const PROXY_CONFIG_ANNOTATION: &str = "proxy.istio.io/config";
 
 fn quantities(map: &BTreeMap<String, fed_model::Quantity>) -> Option<BTreeMap<String, Quantity>> {
     (!map.is_empty()).then(|| {
@@ -124,6 +155,7 @@ pub(crate) fn deployment(
                 .iter()
                 .map(|p| ContainerPort {
                     container_port: i32::from(p.effective_target_port().get()),
+                    name: named_port(svc, p),
                     ..ContainerPort::default()
                 })
                 .collect(),
@@ -149,6 +181,9 @@ pub(crate) fn deployment(
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(shape.pod_labels.clone()),
+                    annotations: shape.proxy_config.as_ref().map(|config| {
+                        BTreeMap::from([(PROXY_CONFIG_ANNOTATION.to_owned(), config.to_string())])
+                    }),
                     ..ObjectMeta::default()
                 }),
                 spec: Some(PodSpec {

@@ -5,9 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use fed_model::{Cluster, IstioVersion, Service as FedService, ValidatedFederation};
+use fed_model::{Cluster, IstioVersion, Overflow, Service as FedService, ValidatedFederation};
+use istio_types::dataplane::{RouterMode, ThresholdPlacement};
 
 use crate::bundle::{AuxFile, Bundle, Object};
+use crate::istio::DestinationRuleShape;
 use crate::{istio, k8s};
 
 /// The Gateway every peer exposes for cross-network mTLS (AUTO_PASSTHROUGH) traffic, and for
@@ -50,7 +52,7 @@ pub(crate) fn render_peer(
     );
 
     for svc in &here {
-        objects.extend(workload_objects(svc));
+        objects.extend(workload_objects(fed, svc, peer));
     }
 
     let ingress: Vec<&FedService> = here
@@ -60,42 +62,109 @@ pub(crate) fn render_peer(
         .collect();
     objects.push(istio::cross_network_gateway(fed, peer, !ingress.is_empty()));
     for svc in ingress {
-        objects.push(istio::ingress_virtual_service(fed, svc));
+        let retries = svc
+            .overflow_from(peer.name().as_str())
+            .filter(|rule| rule.retry_remote())
+            .map(|_| istio::retry_remote(fed));
+        objects.push(istio::ingress_virtual_service(fed, svc, retries));
     }
 
     for svc in overflowing {
         let rule = svc
             .overflow_from(peer.name().as_str())
             .unwrap_or_else(|| unreachable!("filtered above"));
-        let targets: Vec<&Cluster> = rule
-            .to()
-            .iter()
-            .filter_map(|t| fed.cluster(t.as_str()))
-            .collect();
-        objects.extend(istio::overflow_endpoints(fed, svc, peer, &targets));
-        objects.push(istio::overflow_destination_rule(
-            fed,
-            svc,
-            peer,
-            rule.thresholds(),
-            &targets,
-        ));
+        objects.extend(overflow_objects(fed, svc, peer, rule));
     }
 
     Bundle {
         cluster: peer.name().as_str().to_owned(),
         context: peer.context().to_owned(),
         objects,
-        files: vec![
-            install_values(fed, peer, version),
-            runbook(fed, peer, version),
-        ],
+        files: {
+            let mut files = install_files(fed, peer, version);
+            files.push(runbook(fed, peer, version));
+            files
+        },
     }
+}
+
+/// The objects of the overflow rule `rule` of `svc` in its `from` cluster `peer`: the targets'
+/// gateways as endpoints, the DestinationRule(s) and the server-side limits where this
+/// release needs them ([`istio_types::dataplane::DataPlane::threshold_placement`]), and the retries of `retryRemote`.
+fn overflow_objects(
+    fed: &ValidatedFederation,
+    svc: &FedService,
+    peer: &Cluster,
+    rule: &Overflow,
+) -> Vec<Object> {
+    let targets: Vec<&Cluster> = rule
+        .to()
+        .iter()
+        .filter_map(|t| fed.cluster(t.as_str()))
+        .collect();
+    let t = rule.thresholds();
+    let mut out = istio::overflow_endpoints(fed, svc, peer, &targets);
+    let namespace = svc.namespace().as_str();
+    let in_service_namespace = |export_to: Vec<String>, connection_pool| DestinationRuleShape {
+        name: svc.name().as_str(),
+        namespace,
+        export_to,
+        connection_pool,
+    };
+    let dr = |shape| istio::overflow_destination_rule(fed, svc, peer, t, &targets, shape);
+    let placement = fed.istio().version().dataplane().threshold_placement();
+    match placement {
+        // Without limits there is nothing to keep from the clients: one rule for everyone.
+        _ if !t.has_connection_pool() => out.push(dr(in_service_namespace(Vec::new(), false))),
+        ThresholdPlacement::SharedDestinationRule => {
+            out.push(dr(in_service_namespace(Vec::new(), true)));
+        }
+        ThresholdPlacement::NamespaceDestinationRule => {
+            out.push(dr(in_service_namespace(vec![".".to_owned()], true)));
+            let name = client_destination_rule_name(svc);
+            out.push(dr(DestinationRuleShape {
+                name: &name,
+                namespace: ISTIO_SYSTEM,
+                export_to: Vec::new(),
+                connection_pool: false,
+            }));
+        }
+        ThresholdPlacement::SidecarInbound => {
+            out.extend(istio::inbound_limits_sidecar(fed, svc, t));
+            out.push(dr(in_service_namespace(Vec::new(), false)));
+        }
+    }
+    if rule.retry_remote() {
+        out.push(istio::retry_remote_virtual_service(fed, svc));
+    }
+    out
+}
+
+/// The root-namespace DestinationRule for the clients outside the service's namespace (Istio
+/// 1.7-1.20): `<svc>-<namespace>`.
+pub(crate) fn client_destination_rule_name(svc: &FedService) -> String {
+    format!("{}-{}", svc.name(), svc.namespace())
+}
+
+/// The `proxy.istio.io/config` the service's pods in `peer` need: with an overflow rule from
+/// `peer` that has `retryRemote`, and where the release honours it, no Envoy debug headers, so
+/// the pod's own overflow 503 carries no `x-envoy-overloaded` (which Envoy never retries).
+fn proxy_config(
+    fed: &ValidatedFederation,
+    svc: &FedService,
+    peer: &Cluster,
+) -> Option<serde_json::Value> {
+    let dataplane = fed.istio().version().dataplane();
+    let retried = svc
+        .overflow_from(peer.name().as_str())
+        .is_some_and(Overflow::retry_remote);
+    (retried && dataplane.envoy_debug_headers_annotation.value)
+        .then(|| serde_json::json!({"proxyHeaders": {"envoyDebugHeaders": {"disabled": true}}}))
 }
 
 /// ServiceAccount, Deployment, Service and HPA of a service with a `workload`; just the Service
 /// for one without (its pods are deployed by other means, but Istio needs the Service).
-fn workload_objects(svc: &FedService) -> Vec<Object> {
+fn workload_objects(fed: &ValidatedFederation, svc: &FedService, peer: &Cluster) -> Vec<Object> {
     let mut out = Vec::new();
     if let Some(w) = svc.workload() {
         if svc.service_account() != "default" {
@@ -105,6 +174,7 @@ fn workload_objects(svc: &FedService) -> Vec<Object> {
             name: svc.name().as_str(),
             pod_labels: svc.selector().clone(),
             zone: None,
+            proxy_config: proxy_config(fed, svc, peer),
         };
         out.push(Object::from(k8s::deployment(svc, w, &shape)));
         out.extend(k8s::hpa(svc, w, svc.name().as_str(), svc.name().as_str()).map(Object::from));
@@ -113,14 +183,32 @@ fn workload_objects(svc: &FedService) -> Vec<Object> {
     out
 }
 
-/// Istio 1.8-1.10 gateways only pass AUTO_PASSTHROUGH traffic in this router mode.
-pub(crate) fn needs_sni_dnat(version: IstioVersion) -> bool {
-    version.at_least(1, 8) && !version.at_least(1, 11)
+/// Whether some service overflows to `peer`: its gateway then receives AUTO_PASSTHROUGH mTLS
+/// from the other peers.
+fn is_overflow_target(fed: &ValidatedFederation, peer: &Cluster) -> bool {
+    fed.services().iter().any(|s| {
+        s.overflow()
+            .iter()
+            .any(|r| r.to().iter().any(|t| t == peer.name()))
+    })
 }
 
-/// The Helm values the peer's Istio installation needs. Not applied: Istio is installed before
-/// anything else of the bundle (after the `cacerts` Secret).
-fn install_values(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersion) -> AuxFile {
+/// The gateway port of `peer`.
+fn gateway_port(peer: &Cluster) -> u16 {
+    peer.gateway()
+        .map_or(fed_model::DEFAULT_GATEWAY_PORT, |g| g.port().get())
+}
+
+/// The environment variable that sets a gateway's router mode.
+const ROUTER_MODE_ENV: &str = "ISTIO_META_ROUTER_MODE";
+
+/// The install files the peer's Istio installation needs: Helm values, and for releases whose
+/// istioctl profile sets the gateway's router mode where values cannot override it, an
+/// IstioOperator. Not applied: Istio is installed before anything else of the bundle (after the
+/// `cacerts` Secret).
+fn install_files(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersion) -> Vec<AuxFile> {
+    let dataplane = version.dataplane();
+    let sni_dnat = is_overflow_target(fed, peer) && dataplane.needs_sni_dnat();
     let mut global = serde_json::Map::new();
     if let Some(id) = fed.mesh().id() {
         global.insert("meshID".into(), id.into());
@@ -144,27 +232,62 @@ fn install_values(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersi
     } else {
         values.insert("global".into(), global.into());
     }
-    if needs_sni_dnat(version) {
+    if sni_dnat {
         values.insert(
             "gateways".into(),
-            serde_json::json!({"istio-ingressgateway": {"env": {"ISTIO_META_ROUTER_MODE": "sni-dnat"}}}),
+            serde_json::json!({"istio-ingressgateway": {"env": {ROUTER_MODE_ENV: RouterMode::SniDnat.as_str()}}}),
         );
     }
-    let body = istio_types::write::to_yaml(&serde_json::Value::Object(values)).unwrap_or_default();
-    AuxFile {
-        name: "istio-values.yaml".into(),
-        contents: format!(
-            "# Helm values for Istio {version} in cluster {peer} of federation {fed}.\n\
-             # Not applied by fedctl: install Istio with these before applying this folder (see RUNBOOK.md).\n{body}",
+    let header = |what: &str, how: &str| {
+        format!(
+            "# {what} for Istio {version} in cluster {peer} of federation {fed}.\n\
+             # Not applied by fedctl: {how} before applying this folder (see RUNBOOK.md).\n",
             peer = peer.name(),
             fed = fed.name(),
-        ),
+        )
+    };
+    let values = serde_json::Value::Object(values);
+    let mut files = vec![AuxFile {
+        name: INSTALL_VALUES.into(),
+        contents: header("Helm values", "install Istio with these")
+            + &istio_types::write::to_yaml(&values).unwrap_or_default(),
+    }];
+    let k8s_env = dataplane
+        .router_mode_defaults
+        .value
+        .is_some_and(|d| d.istioctl_sets_it_in_k8s_env);
+    if sni_dnat && k8s_env {
+        let operator = serde_json::json!({
+            "apiVersion": "install.istio.io/v1alpha1",
+            "kind": "IstioOperator",
+            "spec": {
+                "values": values,
+                "components": {"ingressGateways": [{
+                    "name": "istio-ingressgateway",
+                    "enabled": true,
+                    "k8s": {"env": [{"name": ROUTER_MODE_ENV, "value": RouterMode::SniDnat.as_str()}]},
+                }]},
+            },
+        });
+        files.push(AuxFile {
+            name: INSTALL_OPERATOR.into(),
+            contents: header("IstioOperator", "istioctl install -f this file")
+                + &istio_types::write::to_yaml(&operator).unwrap_or_default(),
+        });
     }
+    files
 }
 
+/// The Helm values file of a peer.
+const INSTALL_VALUES: &str = "istio-values.yaml";
+/// The IstioOperator file of a peer whose istioctl profile sets the router mode in `k8s.env`.
+const INSTALL_OPERATOR: &str = "istio-operator.yaml";
+
 fn runbook(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersion) -> AuxFile {
+    let dataplane = version.dataplane();
     let name = peer.name();
     let ctx = peer.context();
+    let target = is_overflow_target(fed, peer);
     let mut steps: Vec<String> = Vec::new();
     steps.push(format!(
         "kubectl --context {ctx} create namespace {ISTIO_SYSTEM}"
@@ -175,21 +298,53 @@ fn runbook(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersion) -> 
         ));
     } else {
         steps.push(
-            "# mesh.ca is not set: make a shared root CA (`fedctl certs FEDERATION.yaml -o certs`), set mesh.ca.dir, \
+            "# mesh.ca is not set: make a shared root CA (fedctl certs FEDERATION.yaml -o certs), set mesh.ca.dir, \
              render again. Without it the peers do not trust each other's mTLS."
                 .to_owned(),
         );
     }
-    steps.push(format!(
-        "# Install Istio {version} with istio-values.yaml (helm or istioctl), into context {ctx}."
-    ));
-    if needs_sni_dnat(version) {
-        steps.push(
-            "# Istio 1.8-1.10: the ingress gateway must run with ISTIO_META_ROUTER_MODE=sni-dnat for AUTO_PASSTHROUGH \
-             (set in istio-values.yaml)."
-                .to_owned(),
-        );
+    let k8s_env = dataplane
+        .router_mode_defaults
+        .value
+        .is_some_and(|d| d.istioctl_sets_it_in_k8s_env);
+    if target && dataplane.needs_sni_dnat() && k8s_env {
+        steps.push(format!(
+            "# Install Istio {version} into context {ctx}: istioctl install -f {INSTALL_OPERATOR} (its profile sets the gateway's router mode in k8s.env, which values cannot override), or helm with {INSTALL_VALUES}."
+        ));
+    } else {
+        steps.push(format!(
+            "# Install Istio {version} with {INSTALL_VALUES} (helm or istioctl), into context {ctx}."
+        ));
     }
+    if target && dataplane.needs_sni_dnat() {
+        steps.push(format!(
+            "kubectl --context {ctx} -n {ISTIO_SYSTEM} get deployment istio-ingressgateway -o jsonpath='{{.spec.template.spec.containers[0].env[?(@.name==\"{ROUTER_MODE_ENV}\")].value}}'   # must print {mode}: Istio {version} passes the peers' mTLS through (AUTO_PASSTHROUGH) only in this router mode",
+            mode = RouterMode::SniDnat.as_str(),
+        ));
+    }
+    let port = gateway_port(peer);
+    if target
+        && (port != fed_model::DEFAULT_GATEWAY_PORT
+            || !dataplane.default_gateway_exposes_15443.value)
+    {
+        let alternative = if dataplane.east_west_gateway.value {
+            " Or install Istio's east-west gateway (samples/multicluster/gen-eastwest-gateway.sh) and set this peer's gateway.selector to {istio: eastwestgateway} and gateway.address to its IP."
+        } else {
+            ""
+        };
+        steps.push(format!(
+            "kubectl --context {ctx} -n {ISTIO_SYSTEM} patch service istio-ingressgateway --type=json -p '[{{\"op\":\"add\",\"path\":\"/spec/ports/-\",\"value\":{{\"name\":\"tls-federation\",\"port\":{port},\"targetPort\":{port}}}}}]'   # the peers reach this gateway on port {port}, which its default Service does not expose.{alternative}"
+        ));
+    }
+    let locality = peer.locality();
+    let mut labels = format!("topology.kubernetes.io/region={}", locality.region());
+    if let Some(zone) = locality.zone() {
+        let _ = write!(labels, " topology.kubernetes.io/zone={zone}");
+    }
+    steps.push(format!(
+        "kubectl --context {ctx} label nodes --all {labels}   # Istio ranks endpoints by these node labels; locality failover from {region} matches only when they are set (kubectl refuses a node that already has other values: check it)",
+        region = locality.region(),
+    ));
     steps.push(format!(
         "kubectl --context {ctx} apply -k .   # or: fedctl apply FEDERATION.yaml"
     ));

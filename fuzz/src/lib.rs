@@ -494,6 +494,7 @@ struct OverflowInput {
     from: Text,
     to: Vec<Text>,
     thresholds: Option<ThresholdsInput>,
+    retry_remote: Option<bool>,
 }
 
 #[derive(Arbitrary, Debug, Clone)]
@@ -697,6 +698,7 @@ impl ServiceInput {
                     from: o.from.get(CLUSTERS),
                     to: o.to.iter().take(5).map(|t| t.get(CLUSTERS)).collect(),
                     thresholds: o.thresholds.as_ref().map(ThresholdsInput::build),
+                    retry_remote: o.retry_remote,
                 })
                 .collect(),
             thresholds: self.thresholds.as_ref().map(ThresholdsInput::build),

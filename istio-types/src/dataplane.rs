@@ -219,6 +219,10 @@ pub struct DataPlane {
     pub per_worker_connection_overshoot: Fact<bool>,
     /// `http2MaxRequests` (Envoy's `max_requests`) also limits HTTP/1.1 requests.
     pub max_requests_limits_http1: Fact<bool>,
+    /// The limit a circuit breaker the DestinationRule leaves out has: Envoy's default (1024
+    /// connections, pending or active requests), or `None` where Istio writes the largest
+    /// value for every field left out (no limit).
+    pub unset_limit: Fact<Option<u32>>,
     /// A request over the client's pending-queue limit (`http1MaxPendingRequests`) is scored by
     /// outlier detection against an endpoint.
     pub client_pending_overflow_ejects: Fact<bool>,
@@ -350,6 +354,10 @@ impl DataPlane {
             max_requests_limits_http1: fact(
                 r.at_least(1, 6),
                 "IE bc117b44 (Envoy 1.13, Istio 1.5) source/common/http/http1/conn_pool.cc: the HTTP/1 pool has no max-requests check",
+            ),
+            unset_limit: fact(
+                if r.at_least(1, 11) { None } else { Some(1024) },
+                "Envoy config.cluster.v3.CircuitBreakers.Thresholds (max_connections, max_pending_requests, max_requests default 1024); II 1.11.8 pilot/pkg/networking/core/v1alpha3/cluster_traffic_policy.go (a DEFAULT threshold with MaxUint32 for every field the rule leaves out)",
             ),
             client_pending_overflow_ejects: fact(
                 false,
@@ -491,7 +499,7 @@ impl DataPlane {
             ),
             router_mode_defaults: fact(
                 router_mode_defaults(r),
-                "II 1.5 operator/data/profiles/default.yaml 148 and install/kubernetes/helm/istio/charts/gateways/values.yaml 127; II 1.8 manifests/profiles/default.yaml 54 (k8s.env, overrides values until istio/istio#28490 in 1.9); II 1.9.9 manifests/charts/gateways/istio-ingress/values.yaml 94",
+                "II 1.5 operator/data/profiles/default.yaml 148 and install/kubernetes/helm/istio/charts/gateways/values.yaml 127; II 1.8.0 manifests/charts/gateways/istio-ingress/values.yaml 102 (sni-dnat) and manifests/profiles/default.yaml 54 (standard, in k8s.env, which overrides values until istio/istio#28490 in 1.9); II 1.9.9 manifests/charts/gateways/istio-ingress/values.yaml 94",
             ),
             default_gateway_exposes_15443: fact(
                 !r.at_least(1, 10),
@@ -655,6 +663,7 @@ impl DataPlane {
             client_limits_shared_by_all_endpoints,
             per_worker_connection_overshoot,
             max_requests_limits_http1,
+            unset_limit,
             client_pending_overflow_ejects,
             client_max_requests_overflow_ejects,
             overflow_retried,
@@ -709,7 +718,8 @@ const fn router_mode_defaults(r: IstioRelease) -> Option<RouterModeDefaults> {
     } else if r.at_least(1, 9) {
         (RouterMode::Standard, RouterMode::Standard, false)
     } else if r.at_least(1, 8) {
-        (RouterMode::Standard, RouterMode::Standard, true)
+        // The 1.8 chart still sets sni-dnat; the istioctl profile overrides it with standard.
+        (RouterMode::Standard, RouterMode::SniDnat, true)
     } else if r.at_least(1, 6) {
         (RouterMode::SniDnat, RouterMode::SniDnat, false)
     } else {

@@ -181,6 +181,8 @@ fn peer_to_peer() -> impl Strategy<Value = Federation> {
                         from: runs_in[0].clone(),
                         to: runs_in[1..].to_vec(),
                         thresholds: Some(parts.thresholds.clone()),
+                        // retryRemote exists from Istio 1.6; alternate it across services.
+                        retry_remote: (minor >= 6).then_some(s % 2 == 0),
                     }];
                     spec
                 })

@@ -303,8 +303,10 @@ fn outlier_detection_field_follows_the_release() {
         ("1.30", false),
     ] {
         let bundles = render(&at_version(APAN, version));
-        let IstioResource::DestinationRule(dr) = rendered(&bundles[0], "DestinationRule") else {
-            panic!()
+        let Some(Object::Istio(IstioResource::DestinationRule(dr))) =
+            bundles[0].get("DestinationRule", "default", "echo")
+        else {
+            panic!("{version}: no DestinationRule default/echo in tein")
         };
         let od = dr
             .spec
@@ -414,8 +416,15 @@ fn every_rendered_object_is_valid_for_every_release() {
         return;
     };
     let mut checked = 0;
+    // APAN with retryRemote (a VirtualService with retries, the proxy-config annotation).
+    let retry_remote = APAN.replacen(
+        "          to: [gke]",
+        "          retryRemote: true\n          to: [gke]",
+        1,
+    );
     for minor in 5..=32 {
-        for doc in [APAN, THREE_PEERS] {
+        let retry = (minor >= 6).then_some(retry_remote.as_str());
+        for doc in [APAN, THREE_PEERS].into_iter().chain(retry) {
             let version = format!("1.{minor}");
             for b in render(&at_version(doc, &version)) {
                 for o in &b.objects {
