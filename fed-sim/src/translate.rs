@@ -25,8 +25,8 @@ use crate::input::{
 };
 
 /// Circuit-breaker limits of one Envoy cluster (Envoy's `circuit_breakers` DEFAULT thresholds
-/// and `max_requests_per_connection`). `u32::MAX` where the objects set none (Istio writes
-/// effectively unlimited thresholds when a DestinationRule leaves them out).
+/// and `max_requests_per_connection`). Where the objects set none, the release's
+/// `DataPlane::unset_limit` (`u32::MAX`: no limit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// `tcp.maxConnections`.
@@ -50,13 +50,12 @@ impl Limits {
 
     fn from_pool(pool: Option<&ConnectionPoolSettings>, dp: &DataPlane) -> Self {
         let n = |v: Option<i32>| v.and_then(|v| u32::try_from(v).ok());
-        let Some(pool) = pool else {
-            return Self::NONE;
-        };
-        let tcp = pool.tcp.as_ref();
-        let http = pool.http.as_ref();
-        // A 0 is "unset" in Istio's API (proto3 default): Envoy's limit stays unlimited.
-        let limit = |v: Option<u32>| v.filter(|&v| v > 0).unwrap_or(u32::MAX);
+        let tcp = pool.and_then(|p| p.tcp.as_ref());
+        let http = pool.and_then(|p| p.http.as_ref());
+        // A 0 is "unset" in Istio's API (proto3 default); an unset limit is what the release
+        // gives it.
+        let unset = dp.unset_limit.value.unwrap_or(u32::MAX);
+        let limit = |v: Option<u32>| v.filter(|&v| v > 0).unwrap_or(unset);
         Self {
             max_connections: limit(tcp.and_then(|t| n(t.max_connections))),
             max_pending: limit(http.and_then(|h| n(h.http1_max_pending_requests))),

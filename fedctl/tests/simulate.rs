@@ -155,10 +155,11 @@ fn at_1_30_the_document_also_overflows() {
         &["--concurrency", "3", "--requests", "300"],
     );
     conserved(&v);
-    assert!(
-        n(&v, "/failed/UO") + n(&v, "/server_overflows/tein") > 0,
-        "{v}"
-    );
+    // The pod's own inbound limits (a Sidecar inboundConnectionPool on 1.21+) overflow, the
+    // gateway ejects it on that upstream 503, and gke serves the rest.
+    assert!(n(&v, "/server_overflows/tein") > 0, "{v}");
+    assert_eq!(v["ejections"][0]["cluster"], "tein", "{v}");
+    assert!(n(&v, "/served/gke") > n(&v, "/served/tein"), "{v}");
 }
 
 fn tempdir(name: &str) -> PathBuf {
