@@ -134,7 +134,7 @@ fn client_side_limits_at_1_12_eject_the_peer_too() {
 
 #[test]
 fn three_peers_spill_in_failover_order() {
-    let mesh = common::p2p(IstioRelease::new(1, 30), common::SEEDS, &[1, 1, 1]);
+    let mesh = common::p2p_server_side(IstioRelease::new(1, 30), common::SEEDS, &[1, 1, 1]);
     let plan = fed_sim::translate(&mesh, &load(1, 1)).unwrap();
     let prio: Vec<(usize, u32)> = plan
         .endpoints
@@ -142,6 +142,21 @@ fn three_peers_spill_in_failover_order() {
         .map(|e| (e.cluster, e.priority))
         .collect();
     assert_eq!(prio, vec![(0, 0), (1, 1), (2, 2)]);
+    // The local pod overflows and is ejected: the first peer takes everything, the second
+    // nothing.
+    let o = fed_sim::run(&mesh, &load(3, 2000)).unwrap();
+    assert_eq!(o.ejections[0].cluster, "c0", "{o}");
+    assert!(o.served["c1"] > 0, "{o}");
+    assert_eq!(o.served["c2"], 0, "{o}");
+    // With the first peer running no pods its gateway endpoint fails and is ejected in turn:
+    // then the second peer serves; the failed connections were retried, not reported.
+    let mesh = common::p2p_server_side(IstioRelease::new(1, 30), common::SEEDS, &[1, 0, 1]);
+    let o = fed_sim::run(&mesh, &load(3, 2000)).unwrap();
+    let order: Vec<&str> = o.ejections.iter().map(|e| e.cluster.as_str()).collect();
+    assert_eq!(&order[..2], ["c0", "c1"], "{o}");
+    assert!(o.served["c2"] > 0, "{o}");
+    assert_eq!(o.failed["UF"], 0, "{o}");
+    assert!(o.retries > 0, "{o}");
 }
 
 #[test]

@@ -196,3 +196,26 @@ spec:
         clusters,
     }
 }
+
+/// [`p2p`] with the thresholds server-side only, as the renderer places them for Istio
+/// 1.7-1.20: the service's DestinationRule is visible in its own namespace only (the pods'
+/// inbound side uses it) and a root-namespace copy without `connectionPool` serves every other
+/// client.
+pub fn p2p_server_side(release: IstioRelease, t: Thresholds, replicas: &[u32]) -> Mesh {
+    let mut mesh = p2p(release, t, replicas);
+    let mut root = None;
+    for r in &mut mesh.clusters[0].istio {
+        if let IstioResource::DestinationRule(dr) = r {
+            let mut client = dr.clone();
+            client.metadata.namespace = Some("istio-system".to_owned());
+            client.metadata.name = Some("echo-default".to_owned());
+            if let Some(tp) = client.spec.traffic_policy.as_mut() {
+                tp.connection_pool = None;
+            }
+            root = Some(IstioResource::DestinationRule(client));
+            dr.spec.export_to = vec![".".to_owned()];
+        }
+    }
+    mesh.clusters[0].istio.extend(root);
+    mesh
+}
