@@ -103,49 +103,9 @@ fn seeds_experiment_at_1_5_one_then_three_connections() {
 #[test]
 fn same_seed_same_output_and_the_seed_matters() {
     let doc = apan_at("1.5");
-    let a = fedctl(
-        &[
-            "simulate",
-            "-",
-            "--service",
-            "echo",
-            "--concurrency",
-            "3",
-            "--output",
-            "json",
-        ],
-        &doc,
-    );
-    let b = fedctl(
-        &[
-            "simulate",
-            "-",
-            "--service",
-            "echo",
-            "--concurrency",
-            "3",
-            "--output",
-            "json",
-        ],
-        &doc,
-    );
-    assert_eq!(a.stdout, b.stdout);
-    let c = fedctl(
-        &[
-            "simulate",
-            "-",
-            "--service",
-            "echo",
-            "--concurrency",
-            "3",
-            "--output",
-            "json",
-            "--seed",
-            "7",
-        ],
-        &doc,
-    );
-    assert_ne!(a.stdout, c.stdout);
+    let run = |seed: &str| simulate(&doc, &["--concurrency", "3", "--seed", seed]);
+    assert_eq!(run("1"), run("1"));
+    assert_ne!(run("1"), run("7"));
 }
 
 #[test]
@@ -229,19 +189,12 @@ fn client_side_only(dir: &Path) {
     std::fs::write(kustomization, listed + "\n- zz-client-limits.yaml\n").unwrap();
 }
 
-fn seeds_pool() -> ConnectionPoolSettings {
-    istio_types::read::from_str(
-        "tcp: {maxConnections: 1}\nhttp: {http1MaxPendingRequests: 1, http2MaxRequests: 1, maxRequestsPerConnection: 1}\n",
-    )
-    .unwrap()
-}
-
-#[test]
-fn at_1_30_client_side_limits_only_give_503_uo_and_nothing_in_gke() {
-    let dir = tempdir("client-side");
-    let doc = apan_at("1.30");
+/// The APAN example at `version`, written to a file and rendered with `render -o` into a
+/// folder beside it.
+fn rendered(name: &str, version: &str) -> (PathBuf, PathBuf) {
+    let dir = tempdir(name);
     let file = dir.with_extension("yaml");
-    std::fs::write(&file, &doc).unwrap();
+    std::fs::write(&file, apan_at(version)).unwrap();
     let out = fedctl(
         &[
             "render",
@@ -252,6 +205,19 @@ fn at_1_30_client_side_limits_only_give_503_uo_and_nothing_in_gke() {
         "",
     );
     assert_eq!(out.status.code(), Some(0), "{out:?}");
+    (dir, file)
+}
+
+fn seeds_pool() -> ConnectionPoolSettings {
+    istio_types::read::from_str(
+        "tcp: {maxConnections: 1}\nhttp: {http1MaxPendingRequests: 1, http2MaxRequests: 1, maxRequestsPerConnection: 1}\n",
+    )
+    .unwrap()
+}
+
+#[test]
+fn at_1_30_client_side_limits_only_give_503_uo_and_nothing_in_gke() {
+    let (dir, file) = rendered("client-side", "1.30");
     client_side_only(&dir);
     let out = fedctl(
         &[
@@ -365,20 +331,7 @@ fn bad_input_is_named() {
 
 #[test]
 fn broken_yaml_in_a_rendered_folder_is_named() {
-    let dir = tempdir("broken");
-    let doc = apan_at("1.5");
-    let file = dir.with_extension("yaml");
-    std::fs::write(&file, &doc).unwrap();
-    let out = fedctl(
-        &[
-            "render",
-            file.to_str().unwrap(),
-            "-o",
-            dir.to_str().unwrap(),
-        ],
-        "",
-    );
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let (dir, file) = rendered("broken", "1.5");
     let broken = dir.join("tein").join("broken.yaml");
     std::fs::write(
         &broken,
@@ -420,20 +373,7 @@ fn broken_yaml_in_a_rendered_folder_is_named() {
 
 #[test]
 fn a_rendered_folder_as_written_simulates_like_the_document() {
-    let dir = tempdir("as-written");
-    let doc = apan_at("1.5");
-    let file = dir.with_extension("yaml");
-    std::fs::write(&file, &doc).unwrap();
-    let out = fedctl(
-        &[
-            "render",
-            file.to_str().unwrap(),
-            "-o",
-            dir.to_str().unwrap(),
-        ],
-        "",
-    );
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let (dir, file) = rendered("as-written", "1.5");
     let args = |rendered: bool| {
         let mut a = vec![
             "simulate".to_owned(),
