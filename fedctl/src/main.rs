@@ -17,6 +17,7 @@ mod load;
 mod par;
 mod render;
 mod schema;
+mod simulate;
 mod validate;
 
 /// mimalloc instead of the system allocator: `lint` on a 20,000-document stream allocates
@@ -91,6 +92,8 @@ enum Command {
     Explain(explain::Args),
     /// Draw the federation as Mermaid, Graphviz DOT or SVG.
     Graph(graph::Args),
+    /// Simulate where a service's requests go through the proxies the objects configure.
+    Simulate(simulate::Args),
     /// Server-side apply every cluster's bundle (with --dry-run, --prune, --force-conflicts).
     Apply(apply::ApplyArgs),
     /// Show field by field what apply would change; exit 3 when something would.
@@ -110,6 +113,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => convert::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::Simulate(args) => simulate::run(args),
         Command::Apply(args) => apply::run_apply(args),
         Command::Diff(args) => apply::run_diff(args),
         Command::Check(args) => check::run(args),
