@@ -32,6 +32,7 @@ mod protocol;
 pub use duration::{Duration, GoDuration};
 pub use error::PrimitiveError;
 pub use line_index::{LineIndex, budget_breach_message, join_index, join_key};
+#[cfg(feature = "resources")]
 pub(crate) use line_index::{PathSegment, path_segments};
 pub use locality::Locality;
 pub use names::{Dns1123Label, PortName};
