@@ -235,7 +235,7 @@ fn peer_to_peer(
             svc.name()
         ));
     }
-    lines.extend(receiving_sentence(fed, svc, peer, &dp));
+    lines.extend(receiving_sentence(svc, peer, &dp));
     let Some(rule) = rule else {
         if runs_here {
             lines.push(format!(
@@ -317,12 +317,7 @@ fn pods(svc: &Service) -> String {
 }
 
 /// What the peers that overflow to `peer` need of its gateway on this release.
-fn receiving_sentence(
-    fed: &ValidatedFederation,
-    svc: &Service,
-    peer: &Cluster,
-    dp: &DataPlane,
-) -> Option<String> {
+fn receiving_sentence(svc: &Service, peer: &Cluster, dp: &DataPlane) -> Option<String> {
     let here = peer.name().as_str();
     let from: Vec<String> = svc
         .overflow()
@@ -356,7 +351,6 @@ fn receiving_sentence(
             dp.release
         ));
     }
-    let _ = fed;
     let condition = if needs.is_empty() {
         String::new()
     } else {
