@@ -89,6 +89,23 @@ impl Object {
         }
     }
 
+    /// The lower-case plural of the object's kind, as in REST paths, e.g. `deployments`.
+    pub fn plural(&self) -> &str {
+        use k8s_openapi::Resource as _;
+        match self {
+            Object::Namespace(_) => Namespace::URL_PATH_SEGMENT,
+            Object::NamespaceOffloading(_) => NamespaceOffloading::PLURAL,
+            Object::ServiceAccount(_) => ServiceAccount::URL_PATH_SEGMENT,
+            Object::Secret(_) => Secret::URL_PATH_SEGMENT,
+            Object::ConfigMap(_) => ConfigMap::URL_PATH_SEGMENT,
+            Object::PrometheusRule(_) => PrometheusRule::PLURAL,
+            Object::Service(_) => Service::URL_PATH_SEGMENT,
+            Object::Deployment(_) => Deployment::URL_PATH_SEGMENT,
+            Object::HorizontalPodAutoscaler(_) => HorizontalPodAutoscaler::URL_PATH_SEGMENT,
+            Object::Istio(r) => r.plural(),
+        }
+    }
+
     /// `group/version` (or `v1` for the core group).
     pub fn api_version(&self) -> String {
         use k8s_openapi::Resource as _;

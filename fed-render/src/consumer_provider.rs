@@ -330,6 +330,7 @@ fn consumer_runbook(
         .map(output::file_name)
         .collect();
     early.sort();
+    early.dedup();
     step(
         &mut t,
         &mut n,

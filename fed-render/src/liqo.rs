@@ -68,6 +68,8 @@ impl NamespaceOffloading {
     pub const API_VERSION: &'static str = "offloading.liqo.io/v1beta1";
     /// `NamespaceOffloading`.
     pub const KIND: &'static str = "NamespaceOffloading";
+    /// The lower-case plural, as in REST paths.
+    pub const PLURAL: &'static str = "namespaceoffloadings";
 
     /// The NamespaceOffloading of `namespace`.
     pub fn new(namespace: &str, spec: NamespaceOffloadingSpec) -> Self {

@@ -1,6 +1,7 @@
 //! Turning bundles into text: one YAML stream, or one folder per cluster with a
 //! `kustomization.yaml` so that `kubectl apply -k DIR/<cluster>` works.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -10,7 +11,7 @@ use crate::{Bundle, Object, RenderError};
 /// A file to write, relative to the output folder.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutputFile {
-    /// Relative path with `/` separators, e.g. `tein/06-destinationrule.default.echo.yaml`.
+    /// Relative path with `/` separators, e.g. `tein/06-destinationrules.yaml`.
     pub path: String,
     /// Contents.
     pub contents: String,
@@ -18,19 +19,22 @@ pub struct OutputFile {
     pub secret: bool,
 }
 
-fn yaml<T: Serialize>(value: &T) -> Result<String, RenderError> {
-    istio_types::write::to_yaml(value).map_err(|e| RenderError::Write(e.to_string()))
+/// Appends `value` as one YAML document (without the `---` line) to `out`.
+fn append<T: Serialize>(out: &mut String, value: &T) -> Result<(), RenderError> {
+    istio_types::write::append_yaml(out, value).map_err(|e| RenderError::Write(e.to_string()))
 }
 
-/// The file name of an object in its cluster's folder: stage, kind, namespace, name. Stage
-/// first so that a directory listing reads in apply order; `.` separates the parts because
-/// DNS-1123 labels never contain one.
+/// The file that holds an object in its cluster's folder: `<stage>-<kind plural>.yaml`, e.g.
+/// `06-destinationrules.yaml`, one file per kind. The stage comes first so that a directory
+/// listing reads in apply order.
+///
+/// One file per kind keeps a folder as small as the number of kinds (about a dozen) whatever the
+/// number of services. One file per object made thousands of files per cluster for a federation
+/// of 2,000 services: slow to create and to remove (the kernel's cost per file was most of the
+/// time `render -o` took; BENCHMARKS.md), and a listing nobody reads. `kubectl apply -f` and
+/// kustomize read multi-document files.
 pub fn file_name(o: &Object) -> String {
-    let kind = o.kind().to_ascii_lowercase();
-    match o.namespace() {
-        Some(ns) => format!("{:02}-{kind}.{ns}.{}.yaml", o.stage(), o.name()),
-        None => format!("{:02}-{kind}.{}.yaml", o.stage(), o.name()),
-    }
+    format!("{:02}-{}.yaml", o.stage(), o.plural())
 }
 
 impl Bundle {
@@ -39,29 +43,49 @@ impl Bundle {
         let mut out = String::new();
         for o in &self.objects {
             out.push_str("---\n");
-            istio_types::write::append_yaml(&mut out, o)
-                .map_err(|e| RenderError::Write(e.to_string()))?;
+            append(&mut out, o)?;
         }
         Ok(out)
     }
 
-    /// The bundle as files in folder `<cluster>/`: one per object, a `kustomization.yaml`
-    /// listing them in apply order, and the files that are not applied (not listed).
+    /// The bundle as files in folder `<cluster>/`: one per kind of object ([`file_name`]), each
+    /// a multi-document stream in apply order, a `kustomization.yaml` listing them in apply
+    /// order, and the files that are not applied (not listed). A file holding a Secret is marked
+    /// [`OutputFile::secret`].
     pub fn to_files(&self) -> Result<Vec<OutputFile>, RenderError> {
-        let mut files = Vec::with_capacity(self.objects.len() + self.files.len() + 1);
+        let mut files: Vec<OutputFile> = Vec::new();
+        // Objects come sorted by stage and kind, so a kind's file is nearly always the last
+        // one made; the map keeps a bundle built in another order right too.
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for o in &self.objects {
+            let path = format!("{}/{}", self.cluster, file_name(o));
+            let i = match index.get(&path) {
+                Some(&i) => i,
+                None => {
+                    index.insert(path.clone(), files.len());
+                    files.push(OutputFile {
+                        path,
+                        contents: String::new(),
+                        secret: false,
+                    });
+                    files.len() - 1
+                }
+            };
+            let file = &mut files[i];
+            file.contents.push_str("---\n");
+            append(&mut file.contents, o)?;
+            file.secret |= matches!(o, Object::Secret(_));
+        }
+        // The stage leads each name: name order is apply order.
+        files.sort_by(|a, b| a.path.cmp(&b.path));
         let mut kustomization = String::from(
             "# Rendered by fedctl; apply with `kubectl apply -k .` (or `fedctl apply`).\n\
              apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
         );
-        for o in &self.objects {
-            let name = file_name(o);
-            // The names are DNS labels with a known prefix: nothing to quote.
-            let _ = writeln!(kustomization, "- {name}");
-            files.push(OutputFile {
-                path: format!("{}/{name}", self.cluster),
-                contents: yaml(o)?,
-                secret: matches!(o, Object::Secret(_)),
-            });
+        let prefix = self.cluster.len() + 1;
+        for f in &files {
+            // The names are a stage and a kind's plural: nothing to quote.
+            let _ = writeln!(kustomization, "- {}", &f.path[prefix..]);
         }
         files.push(OutputFile {
             path: format!("{}/kustomization.yaml", self.cluster),

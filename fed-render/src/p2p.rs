@@ -25,6 +25,7 @@ pub(crate) fn render_peer(
 ) -> Bundle {
     let version = fed.istio().version();
     let mut objects = vec![Object::from(k8s::namespace(ISTIO_SYSTEM, false))];
+    let cacerts_file = cacerts.as_ref().map(crate::output::file_name);
     objects.extend(cacerts);
 
     let here: Vec<&FedService> = fed
@@ -81,7 +82,7 @@ pub(crate) fn render_peer(
         objects,
         files: {
             let mut files = install_files(fed, peer, version);
-            files.push(runbook(fed, peer, version));
+            files.push(runbook(fed, peer, version, cacerts_file.as_deref()));
             files
         },
     }
@@ -286,7 +287,13 @@ const INSTALL_VALUES: &str = "istio-values.yaml";
 /// The IstioOperator file of a peer whose istioctl profile sets the router mode in `k8s.env`.
 const INSTALL_OPERATOR: &str = "istio-operator.yaml";
 
-fn runbook(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersion) -> AuxFile {
+/// `cacerts_file`: the file holding Secret `istio-system/cacerts`, when `mesh.ca` is set.
+fn runbook(
+    fed: &ValidatedFederation,
+    peer: &Cluster,
+    version: IstioVersion,
+    cacerts_file: Option<&str>,
+) -> AuxFile {
     let dataplane = version.dataplane();
     let name = peer.name();
     let ctx = peer.context();
@@ -295,9 +302,9 @@ fn runbook(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersion) -> 
     steps.push(format!(
         "kubectl --context {ctx} create namespace {ISTIO_SYSTEM}"
     ));
-    if fed.mesh().ca_dir().is_some() {
+    if let Some(file) = cacerts_file {
         steps.push(format!(
-            "kubectl --context {ctx} apply -f 02-secret.{ISTIO_SYSTEM}.cacerts.yaml   # the shared root CA; before Istio starts"
+            "kubectl --context {ctx} apply -f {file}   # the shared root CA; before Istio starts"
         ));
     } else {
         steps.push(

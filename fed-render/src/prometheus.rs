@@ -26,6 +26,8 @@ impl PrometheusRule {
     pub const API_VERSION: &'static str = "monitoring.coreos.com/v1";
     /// `PrometheusRule`.
     pub const KIND: &'static str = "PrometheusRule";
+    /// The lower-case plural, as in REST paths.
+    pub const PLURAL: &'static str = "prometheusrules";
 
     /// A PrometheusRule called `namespace/name` holding `groups`.
     pub fn new(name: &str, namespace: &str, groups: Vec<RuleGroup>) -> Self {

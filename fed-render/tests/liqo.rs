@@ -322,7 +322,7 @@ fn consumer_runbook_is_ordered_and_filled_in() {
         "liqoctl peer --context hq-admin --remote-context edge2\n",
         "liqoctl create resourceslice cloud --context hq-admin --remote-cluster-id cloud --cpu 500m\n",
         "kubectl --context hq-admin label nodes -l 'liqo.io/type!=virtual-node' topology.kubernetes.io/region=eu-west topology.kubernetes.io/zone=hq --overwrite",
-        "-f 01-namespaceoffloading.istio-system.offloading.yaml",
+        "apply -f 00-namespaces.yaml -f 01-namespaceoffloadings.yaml\n",
         "helm install istio-base istio/base -n istio-system --kube-context hq-admin --version '~1.27.0'",
         "helm install istiod istio/istiod -n istio-system --kube-context hq-admin --version '~1.27.0' -f istiod-values.yaml --wait",
         "helm install istio-ingressgateway istio/gateway -n istio-ingress-hq --kube-context hq-admin --version '~1.27.0' -f gateway-values-hq.yaml",
@@ -340,17 +340,33 @@ fn consumer_runbook_is_ordered_and_filled_in() {
     }
     // edge2 has no resources: a plain peering with LIQO's default slice.
     assert!(!rb.contains("resourceslice edge2"));
-    // The early apply lists exactly the namespaces and offloadings, nothing else.
+    // The early apply lists exactly the files of the namespaces and offloadings, and those
+    // files hold all of them (2 service namespaces, istio-system, 4 ingress namespaces) and
+    // nothing else.
     let early = rb
         .lines()
         .find(|l| l.contains("apply -f "))
         .expect("early apply");
-    assert_eq!(
-        early.matches("-f ").count(),
-        2 + 1 + 3 * 2 + 2 * 2,
-        "{early}"
-    );
-    assert!(!early.contains("deployment"));
+    let listed: Vec<&str> = early
+        .split_whitespace()
+        .skip_while(|w| *w != "-f")
+        .filter(|w| *w != "-f")
+        .collect();
+    let files = hq.to_files().unwrap();
+    let mut early_kinds = Vec::new();
+    for name in &listed {
+        let f = files
+            .iter()
+            .find(|f| f.path == format!("hq/{name}"))
+            .unwrap_or_else(|| panic!("{name} is written"));
+        for l in f.contents.lines().filter(|l| l.starts_with("kind: ")) {
+            early_kinds.push(&l[6..]);
+        }
+    }
+    early_kinds.sort_unstable();
+    let mut expected = vec!["Namespace"; 2 + 1 + 4];
+    expected.extend(["NamespaceOffloading"; 2 + 1 + 3]);
+    assert_eq!(early_kinds, expected, "{early}");
 
     assert!(file("istiod-values.yaml").contains("meshID: shop-mesh"));
     assert!(file("istiod-values.yaml").contains("clusterName: hq"));
@@ -555,15 +571,30 @@ fn files_land_in_each_clusters_folder() {
     let consumer = bundles[0].to_files().unwrap();
     let names: Vec<&str> = consumer.iter().map(|f| f.path.as_str()).collect();
     for expected in [
-        "consumer/01-namespaceoffloading.istio-system.offloading.yaml",
-        "consumer/04-deployment.fluidosmesh.s0-provider1.yaml",
-        "consumer/06-destinationrule.fluidosmesh.s0.yaml",
+        "consumer/01-namespaceoffloadings.yaml",
+        "consumer/04-deployments.yaml",
+        "consumer/06-destinationrules.yaml",
         "consumer/RUNBOOK.md",
         "consumer/istiod-values.yaml",
         "consumer/gateway-values-provider1.yaml",
     ] {
         assert!(names.contains(&expected), "{expected} not in {names:?}");
     }
+    // One file per kind, holding every object of that kind: the seed's Deployment per service
+    // and cluster (`s0-provider1`, ...) are documents of one file.
+    let deployments = &consumer
+        .iter()
+        .find(|f| f.path == "consumer/04-deployments.yaml")
+        .unwrap()
+        .contents;
+    let names_in_file: Vec<&str> = deployments
+        .lines()
+        .filter_map(|l| l.strip_prefix("  name: "))
+        .collect();
+    let objects: Vec<&str> = bundles[0].of_kind("Deployment").map(|o| o.name()).collect();
+    assert!(objects.len() > 1, "the seed has several Deployments");
+    assert_eq!(names_in_file, objects);
+    assert_eq!(deployments.matches("---\n").count(), objects.len());
 }
 
 // ----- What LIQO users get wrong, as `fedctl validate` reports it -----

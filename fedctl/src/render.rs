@@ -7,7 +7,8 @@ use crate::{exit, fsio, load};
 
 /// Render the Kubernetes and Istio objects every cluster needs.
 ///
-/// With `-o DIR`: one folder per cluster, `DIR/<cluster>/`, holding one YAML file per object, a
+/// With `-o DIR`: one folder per cluster, `DIR/<cluster>/`, holding one YAML file per kind of
+/// object (`06-destinationrules.yaml`: the stage it is applied in, then the kind), a
 /// `kustomization.yaml` listing them in apply order (so `kubectl apply -k DIR/<cluster>`
 /// works), the Istio install values and a RUNBOOK.md of the steps no manifest can express. The
 /// folder is replaced as a whole, and only if it is empty or was rendered by fedctl before.

@@ -203,6 +203,39 @@ fn certs_then_render_puts_each_cluster_ca_in_cacerts() {
         stream.contains(&b64),
         "tein's ca-cert.pem is in tein's Secret"
     );
+
+    // In a folder, the Secret's file is the only one only its owner reads, and the runbook's
+    // step that applies it before Istio names that file.
+    let out = dir.join("out");
+    let r = fedctl(&["render", doc.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let runbook = std::fs::read_to_string(out.join("tein/RUNBOOK.md")).unwrap();
+    let applies_secret = runbook
+        .lines()
+        .find(|l| l.contains("# the shared root CA"))
+        .expect("a step applies the CA Secret");
+    let file = applies_secret
+        .split_whitespace()
+        .skip_while(|w| *w != "-f")
+        .nth(1)
+        .expect("the step names a file");
+    let secrets = std::fs::read_to_string(out.join("tein").join(file)).unwrap();
+    assert!(secrets.contains("kind: Secret\n") && secrets.contains("name: cacerts\n"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        for entry in std::fs::read_dir(out.join("tein")).unwrap() {
+            let path = entry.unwrap().path();
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            let expected = if path.ends_with(file) { 0o600 } else { 0o644 };
+            assert_eq!(mode, expected, "{}", path.display());
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -29,6 +29,11 @@ macro_rules! istio_resources {
                 match self { $(Self::$Kind(_) => <$path as IstioObject>::KIND),+ }
             }
 
+            /// The lower-case plural of the object's kind, as in REST paths, e.g. `destinationrules`.
+            pub fn plural(&self) -> &'static str {
+                match self { $(Self::$Kind(_) => <$path as IstioObject>::PLURAL),+ }
+            }
+
             /// The object's API group.
             pub fn group(&self) -> crate::Group {
                 match self { $(Self::$Kind(_) => <$path as IstioObject>::GROUP),+ }

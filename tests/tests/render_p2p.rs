@@ -492,7 +492,7 @@ fn the_same_input_gives_the_same_bytes() {
 }
 
 #[test]
-fn kustomization_lists_every_object_file_in_apply_order() {
+fn kustomization_lists_one_file_per_kind_in_apply_order() {
     for b in render(THREE_PEERS) {
         let files = b.to_files().unwrap();
         let kust = files
@@ -504,23 +504,45 @@ fn kustomization_lists_every_object_file_in_apply_order() {
             .lines()
             .filter_map(|l| l.strip_prefix("- "))
             .collect();
-        let objects: Vec<String> = b
+        // The objects' files in the objects' (apply) order, each once.
+        let mut expected: Vec<String> = b
             .objects
             .iter()
             .map(fed_render::output::file_name)
             .collect();
+        expected.dedup();
         assert_eq!(
             listed,
-            objects.iter().map(String::as_str).collect::<Vec<_>>()
+            expected.iter().map(String::as_str).collect::<Vec<_>>()
         );
+        let kinds: std::collections::BTreeSet<&str> = b.objects.iter().map(|o| o.kind()).collect();
+        assert_eq!(listed.len(), kinds.len(), "one file per kind");
+        // Every object is a document of its kind's file, in the bundle's order, and nothing else
+        // is: the files read back give the bundle's objects.
+        let mut read_back = Vec::new();
         for name in &listed {
-            assert!(
-                files
-                    .iter()
-                    .any(|f| f.path == format!("{}/{name}", b.cluster)),
-                "{name} is written"
+            let file = files
+                .iter()
+                .find(|f| f.path == format!("{}/{name}", b.cluster))
+                .unwrap_or_else(|| panic!("{name} is listed but not written"));
+            let docs = istio_types::read::read_stream_map(&file.contents, None, |raw, _| {
+                serde_saphyr::from_str::<serde_json::Value>(raw.text).unwrap()
+            });
+            for value in docs {
+                assert_eq!(
+                    fed_render::output::file_name(&b.objects[read_back.len()]),
+                    *name
+                );
+                read_back.push(value);
+            }
+            assert_eq!(
+                file.secret,
+                file.contents.contains("\nkind: Secret\n"),
+                "{name}: mode 0600 exactly when it holds a Secret"
             );
         }
+        let objects: Vec<serde_json::Value> = b.objects.iter().map(|o| o.to_json_value()).collect();
+        assert_eq!(read_back, objects);
         assert!(
             !listed.contains(&"RUNBOOK.md") && !listed.contains(&"istio-values.yaml"),
             "aux files are not applied"
