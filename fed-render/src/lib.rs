@@ -151,6 +151,11 @@ fn finish(fed: &ValidatedFederation, mut b: Bundle) -> Bundle {
             .extend(labels.clone());
     }
     b.objects.sort_by(|x, y| x.sort_key().cmp(&y.sort_key()));
+    // An object several services need is made once per service (a ServiceAccount that two
+    // services name): keep one, or `kubectl apply -k` refuses the folder (kustomize does not
+    // take two resources with one id). Equal objects have equal sort keys, so they are
+    // neighbours now.
+    b.objects.dedup();
     b
 }
 

@@ -299,6 +299,19 @@ proptest! {
         prop_assert_eq!(&first, &third);
     }
 
+    /// Two objects of one kind and name in one namespace would be one object in the cluster:
+    /// the later would silently replace the earlier on apply.
+    #[test]
+    fn prop_no_two_objects_of_a_bundle_share_a_name(f in any_federation()) {
+        for bundle in render(&f)? {
+            let mut seen = std::collections::BTreeSet::new();
+            for o in &bundle.objects {
+                let key = (o.api_version(), o.kind().to_owned(), o.namespace().map(str::to_owned), o.name().to_owned());
+                prop_assert!(seen.insert(key.clone()), "{}: {key:?} twice", bundle.cluster);
+            }
+        }
+    }
+
     #[test]
     fn prop_rendered_istio_objects_pass_istio_validation(f in any_federation()) {
         for bundle in render(&f)? {

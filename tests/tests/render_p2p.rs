@@ -549,3 +549,23 @@ fn kustomization_lists_one_file_per_kind_in_apply_order() {
         );
     }
 }
+
+/// Two services that name one ServiceAccount get one ServiceAccount object: two with the same
+/// id make `kubectl apply -k` refuse the whole folder.
+#[test]
+fn a_service_account_two_services_share_is_rendered_once() {
+    let svc = "    - name: echo\n      namespace: default\n";
+    let start = APAN.find(svc).expect("the APAN example's service");
+    let block = APAN[start..].replacen(svc, &format!("{svc}      serviceAccount: runner\n"), 1);
+    let second = block.replacen("name: echo\n", "name: echo2\n", 1).replacen(
+        "path: /echo",
+        "path: /echo2",
+        1,
+    );
+    let doc = format!("{}{block}{second}", &APAN[..start]);
+    for b in render(&doc) {
+        let accounts: Vec<&str> = b.of_kind("ServiceAccount").map(|o| o.name()).collect();
+        assert_eq!(accounts, ["runner"], "{}", b.cluster);
+        assert_eq!(b.of_kind("Deployment").count(), 2, "{}", b.cluster);
+    }
+}
