@@ -141,9 +141,11 @@ fn overflow_objects(
 }
 
 /// The root-namespace DestinationRule for the clients outside the service's namespace (Istio
-/// 1.7-1.20): `<svc>-<namespace>`.
+/// 1.7-1.20): `<svc>.<namespace>`. Both parts are DNS labels, which never hold a dot, so two
+/// services never share a name (with a `-`, `a-b` in `c` and `a` in `b-c` would); a dot is
+/// allowed in the name of a custom resource (a DNS subdomain).
 pub(crate) fn client_destination_rule_name(svc: &FedService) -> String {
-    format!("{}-{}", svc.name(), svc.namespace())
+    format!("{}.{}", svc.name(), svc.namespace())
 }
 
 /// The `proxy.istio.io/config` the service's pods in `peer` need: with an overflow rule from

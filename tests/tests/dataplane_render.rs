@@ -148,9 +148,9 @@ fn limits_go_where_the_release_ejects_on_them() {
                         .is_some()
                 );
                 let Some(Object::Istio(IstioResource::DestinationRule(client))) =
-                    tein.get("DestinationRule", "istio-system", "echo-default")
+                    tein.get("DestinationRule", "istio-system", "echo.default")
                 else {
-                    panic!("1.{minor}: no istio-system/echo-default")
+                    panic!("1.{minor}: no istio-system/echo.default")
                 };
                 assert!(client.spec.export_to.is_empty(), "1.{minor}");
                 let policy = client.spec.traffic_policy.as_ref().unwrap();
@@ -171,6 +171,30 @@ fn limits_go_where_the_release_ejects_on_them() {
             }
         }
     }
+}
+
+/// The root-namespace client rules of two services are two objects even when a `-` would join
+/// their names and namespaces into one (`a-b` in `c`, `a` in `b-c`).
+#[test]
+fn client_rules_of_different_services_never_share_a_name() {
+    let svc = "    - name: echo\n      namespace: default\n";
+    let doc = at(APAN, 9);
+    let block_start = doc.find(svc).expect("the APAN example's service");
+    let block = &doc[block_start..];
+    let twice = format!(
+        "{}{}",
+        block.replacen(svc, "    - name: a-b\n      namespace: c\n", 1),
+        block
+            .replacen(svc, "    - name: a\n      namespace: b-c\n", 1)
+            .replacen("path: /echo", "path: /a", 1)
+    );
+    let doc = format!("{}{twice}", &doc[..block_start]);
+    let bundles = render(&doc);
+    let names: Vec<&str> = istio(&bundles[0], "DestinationRule")
+        .filter(|r| r.metadata().namespace.as_deref() == Some("istio-system"))
+        .map(|r| r.metadata().name.as_deref().unwrap_or_default())
+        .collect();
+    assert_eq!(names, ["a-b.c", "a.b-c"]);
 }
 
 /// `remote_endpoints`: ServiceEntry merge or WorkloadEntries.
