@@ -146,3 +146,42 @@ fn the_verdict_follows_the_release() {
         );
     }
 }
+
+/// The picture and `fedctl lint --istio`'s analyzer answer the same question (can the local
+/// pods be ejected far enough for traffic to move?) from two sides: the graph from the
+/// document's replicas and targets, the analyzer from the rendered Deployments and endpoints.
+/// They must agree for every release, pod count and percentage.
+#[test]
+fn the_verdict_agrees_with_the_max_ejection_analyzer() {
+    use fed_render::analyze::FindingCode;
+    use istio_types::analysis::Code;
+    let mut never = 0;
+    for minor in [5, 6, 9, 18, 19, 26, 27, 32] {
+        for replicas in 1..=6 {
+            for percent in [1, 10, 20, 25, 34, 40, 50, 67, 100] {
+                let doc = APAN
+                    .replace("version: \"1.5\"", &format!("version: \"1.{minor}\""))
+                    .replace("replicas: 1\n", &format!("replicas: {replicas}\n"))
+                    .replace(
+                        "maxEjectionPercent: 100\n",
+                        &format!("maxEjectionPercent: {percent}\n"),
+                    );
+                let fed = fed_model::validate_yaml_str(&doc, None, None)
+                    .expect("valid")
+                    .federation;
+                let g = Graph::of(&fed);
+                let EdgeKind::Overflow { verdict, .. } = &g.edges[0].kind else {
+                    unreachable!("APAN's only edge is its overflow rule")
+                };
+                let bundles = fed_render::render(&fed).expect("renders");
+                let too_low = fed_render::analyze::analyze(&fed, &bundles)
+                    .iter()
+                    .any(|f| f.code == FindingCode::Istio(Code::MaxEjectionPercentTooLow));
+                let case = format!("1.{minor}, {replicas} pods, {percent}%: {verdict:?}");
+                assert_eq!(matches!(verdict, Verdict::Never(_)), too_low, "{case}");
+                never += usize::from(too_low);
+            }
+        }
+    }
+    assert!(never > 20, "the cases include both answers ({never} never)");
+}
