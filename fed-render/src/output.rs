@@ -59,18 +59,14 @@ impl Bundle {
         let mut index: HashMap<String, usize> = HashMap::new();
         for o in &self.objects {
             let path = format!("{}/{}", self.cluster, file_name(o));
-            let i = match index.get(&path) {
-                Some(&i) => i,
-                None => {
-                    index.insert(path.clone(), files.len());
-                    files.push(OutputFile {
-                        path,
-                        contents: String::new(),
-                        secret: false,
-                    });
-                    files.len() - 1
-                }
-            };
+            let i = *index.entry(path).or_insert_with_key(|path| {
+                files.push(OutputFile {
+                    path: path.clone(),
+                    contents: String::new(),
+                    secret: false,
+                });
+                files.len() - 1
+            });
             let file = &mut files[i];
             file.contents.push_str("---\n");
             append(&mut file.contents, o)?;

@@ -591,7 +591,7 @@ fn files_land_in_each_clusters_folder() {
         .lines()
         .filter_map(|l| l.strip_prefix("  name: "))
         .collect();
-    let objects: Vec<&str> = bundles[0].of_kind("Deployment").map(|o| o.name()).collect();
+    let objects: Vec<&str> = bundles[0].of_kind("Deployment").map(Object::name).collect();
     assert!(objects.len() > 1, "the seed has several Deployments");
     assert_eq!(names_in_file, objects);
     assert_eq!(deployments.matches("---\n").count(), objects.len());
