@@ -1,8 +1,17 @@
-//! Types shared by kinds of both groups (`istio.type.v1beta1` in Istio's API).
+//! Types shared by kinds of several groups (`istio.type.v1beta1` in Istio's API), and
+//! [`PolicyTarget`], the one way AuthorizationPolicy, RequestAuthentication, Telemetry and
+//! WasmPlugin say what they apply to.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+mod policy_target;
+
+pub use policy_target::PolicyTarget;
+pub(crate) use policy_target::{
+    TargetKind, TargetKinds, policy_target_wire, validate_target, validate_target_refs,
+};
 
 /// Selects the workloads (pods, WorkloadEntries) a policy applies to, by their labels, in the
 /// policy's namespace (all namespaces when the policy is in the root namespace). Used by
@@ -17,8 +26,8 @@ pub struct WorkloadSelector {
     pub match_labels: BTreeMap<String, String>,
 }
 
-/// A reference to the Kubernetes object a policy is attached to (a Gateway API Gateway, a
-/// Service, a ServiceEntry), instead of selecting workloads by label.
+/// A reference to the Kubernetes object a policy is attached to (a Gateway API Gateway or
+/// GatewayClass, a Service, a ServiceEntry), instead of selecting workloads by label.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

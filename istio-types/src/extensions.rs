@@ -3,9 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::common::{PolicyTargetReference, WorkloadSelector};
+use crate::common::PolicyTarget;
 use crate::resource::istio_object;
-use crate::security::PolicyTarget;
 use crate::validate::{Report, Validate, index, join};
 
 /// The spec of a WasmPlugin.
@@ -49,93 +48,38 @@ pub struct WasmPluginSpec {
     pub type_: Option<PluginType>,
 }
 
-/// The wire form of [`WasmPluginSpec`]: Istio's fields.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "schemars", schemars(rename = "WasmPluginSpec"))]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct WasmPluginSpecRepr {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    selector: Option<WorkloadSelector>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    target_ref: Option<PolicyTargetReference>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    target_refs: Option<Vec<PolicyTargetReference>>,
-    url: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    sha256: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    image_pull_policy: Option<PullPolicy>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    image_pull_secret: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    verification_key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    plugin_config: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    plugin_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    phase: Option<PluginPhase>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::strict::opt_number"
-    )]
-    priority: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    fail_strategy: Option<FailStrategy>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    vm_config: Option<VmConfig>,
-    #[serde(default, rename = "match", skip_serializing_if = "Vec::is_empty")]
-    match_: Vec<TrafficSelector>,
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
-    type_: Option<PluginType>,
-}
-
-impl TryFrom<WasmPluginSpecRepr> for WasmPluginSpec {
-    type Error = String;
-
-    fn try_from(r: WasmPluginSpecRepr) -> Result<Self, String> {
-        Ok(Self {
-            target: PolicyTarget::from_fields(r.selector, r.target_ref, r.target_refs)?,
-            url: r.url,
-            sha256: r.sha256,
-            image_pull_policy: r.image_pull_policy,
-            image_pull_secret: r.image_pull_secret,
-            verification_key: r.verification_key,
-            plugin_config: r.plugin_config,
-            plugin_name: r.plugin_name,
-            phase: r.phase,
-            priority: r.priority,
-            fail_strategy: r.fail_strategy,
-            vm_config: r.vm_config,
-            match_: r.match_,
-            type_: r.type_,
-        })
-    }
-}
-
-impl From<WasmPluginSpec> for WasmPluginSpecRepr {
-    fn from(s: WasmPluginSpec) -> Self {
-        let (selector, target_ref, target_refs) = PolicyTarget::into_fields(s.target);
-        Self {
-            selector,
-            target_ref,
-            target_refs,
-            url: s.url,
-            sha256: s.sha256,
-            image_pull_policy: s.image_pull_policy,
-            image_pull_secret: s.image_pull_secret,
-            verification_key: s.verification_key,
-            plugin_config: s.plugin_config,
-            plugin_name: s.plugin_name,
-            phase: s.phase,
-            priority: s.priority,
-            fail_strategy: s.fail_strategy,
-            vm_config: s.vm_config,
-            match_: s.match_,
-            type_: s.type_,
-        }
+crate::common::policy_target_wire! {
+    /// The wire form of [`WasmPluginSpec`]: Istio's fields.
+    struct WasmPluginSpecRepr for WasmPluginSpec as "WasmPluginSpec" {
+        url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sha256: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        image_pull_policy: Option<PullPolicy>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        image_pull_secret: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        verification_key: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        plugin_config: Option<serde_json::Map<String, serde_json::Value>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        plugin_name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        phase: Option<PluginPhase>,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::strict::opt_number"
+        )]
+        priority: Option<i32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fail_strategy: Option<FailStrategy>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vm_config: Option<VmConfig>,
+        #[serde(default, rename = "match", skip_serializing_if = "Vec::is_empty")]
+        match_: Vec<TrafficSelector>,
+        #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+        type_: Option<PluginType>,
     }
 }
 
@@ -389,7 +333,7 @@ impl Validate for WasmPluginSpec {
     /// Istio's `ValidateWasmPlugin` (pkg/config/validation/validation.go, 1.30.3) and the CRD's
     /// rules (crd-all.gen.yaml).
     fn validate_at(&self, path: &str, report: &mut Report) {
-        crate::security::checks::target(self.target.as_ref(), path, report);
+        crate::common::validate_target(self.target.as_ref(), path, report);
         let url_path = join(path, "url");
         if self.url.is_empty() {
             report.error(&url_path, "url field needs to be set");

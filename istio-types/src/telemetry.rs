@@ -6,10 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::common::{PolicyTargetReference, WorkloadSelector};
+use crate::common::PolicyTarget;
 use crate::primitives::GoDuration;
 use crate::resource::istio_object;
-use crate::security::PolicyTarget;
 use crate::validate::{Report, Validate, index, join, key};
 
 /// The spec of a Telemetry.
@@ -32,56 +31,18 @@ pub struct TelemetrySpec {
     pub access_logging: Vec<AccessLogging>,
 }
 
-/// The wire form of [`TelemetrySpec`]: Istio's fields, each optional.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "schemars", schemars(rename = "TelemetrySpec"))]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct TelemetrySpecRepr {
-    /// Workloads chosen by label (at most one of selector, targetRef, targetRefs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    selector: Option<WorkloadSelector>,
-    /// One object the configuration is attached to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    target_ref: Option<PolicyTargetReference>,
-    /// Objects the configuration is attached to (at most 16).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    target_refs: Option<Vec<PolicyTargetReference>>,
-    /// Tracing settings.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    tracing: Vec<Tracing>,
-    /// Metrics settings.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    metrics: Vec<Metrics>,
-    /// Access logging settings.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    access_logging: Vec<AccessLogging>,
-}
-
-impl TryFrom<TelemetrySpecRepr> for TelemetrySpec {
-    type Error = String;
-
-    fn try_from(r: TelemetrySpecRepr) -> Result<Self, String> {
-        Ok(Self {
-            target: PolicyTarget::from_fields(r.selector, r.target_ref, r.target_refs)?,
-            tracing: r.tracing,
-            metrics: r.metrics,
-            access_logging: r.access_logging,
-        })
-    }
-}
-
-impl From<TelemetrySpec> for TelemetrySpecRepr {
-    fn from(s: TelemetrySpec) -> Self {
-        let (selector, target_ref, target_refs) = PolicyTarget::into_fields(s.target);
-        Self {
-            selector,
-            target_ref,
-            target_refs,
-            tracing: s.tracing,
-            metrics: s.metrics,
-            access_logging: s.access_logging,
-        }
+crate::common::policy_target_wire! {
+    /// The wire form of [`TelemetrySpec`]: Istio's fields, each optional.
+    struct TelemetrySpecRepr for TelemetrySpec as "TelemetrySpec" {
+        /// Tracing settings.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        tracing: Vec<Tracing>,
+        /// Metrics settings.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        metrics: Vec<Metrics>,
+        /// Access logging settings.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        access_logging: Vec<AccessLogging>,
     }
 }
 
@@ -536,7 +497,7 @@ impl Validate for TelemetrySpec {
     /// Istio's `ValidateTelemetry` (pkg/config/validation/validation.go, 1.30.3) and the CRD's
     /// rules (crd-all.gen.yaml).
     fn validate_at(&self, path: &str, report: &mut Report) {
-        crate::security::checks::target(self.target.as_ref(), path, report);
+        crate::common::validate_target(self.target.as_ref(), path, report);
         let tracing_path = join(path, "tracing");
         if self.tracing.len() > 1 {
             report.warning(&tracing_path, "multiple tracing is not currently supported");

@@ -88,6 +88,46 @@ const CASES: &[Case] = &[
         yaml: "spec:\n  rules:\n    - from:\n        - source:\n            trustDomains: [cluster.local/ns/foo]\n",
         verdicts: &[((1, 30), Error("spec.rules[0].from[0].source.trustDomains[0]"))],
     },
+    // ------------------------------------------------ targetRef, targetRefs: fields and kinds by release
+    Case {
+        name: "AuthorizationPolicy targetRef to a Gateway",
+        source: "pkg/config/validation/validation_test.go TestValidateAuthorizationPolicy target-ref-good (istio/istio#46621, 1.20)",
+        yaml: "spec:\n  action: DENY\n  targetRef:\n    group: gateway.networking.k8s.io\n    kind: Gateway\n    name: foo\n  rules:\n  - from:\n    - source:\n        principals: [temp]\n    to:\n    - operation:\n        ports: [\"8080\"]\n        methods: [GET, DELETE]\n",
+        // No targetRef before 1.20: the API server drops it and the DENY policy covers the namespace.
+        verdicts: &[((1, 19), Error("spec.targetRef")), ((1, 20), Valid), ((1, 32), Valid)],
+    },
+    Case {
+        name: "AuthorizationPolicy targetRef to a Service",
+        source: "pkg/config/validation/validation_test.go TestValidateAuthorizationPolicy target-refs-good-service, as targetRef (istio/istio#50436, 1.22)",
+        yaml: "spec:\n  action: DENY\n  targetRef:\n    group: \"\"\n    kind: Service\n    name: foo\n  rules:\n  - from:\n    - source:\n        principals: [temp]\n    to:\n    - operation:\n        ports: [\"8080\"]\n",
+        // 1.20 and 1.21 accept only gateway.networking.k8s.io/Gateway.
+        verdicts: &[((1, 20), Error("spec.targetRef")), ((1, 21), Error("spec.targetRef")), ((1, 22), Valid), ((1, 32), Valid)],
+    },
+    Case {
+        name: "RequestAuthentication targetRefs to a Service",
+        source: "pkg/config/validation/testdata/crds/reqauth-valid.yaml (full), at v1beta1",
+        yaml: "apiVersion: security.istio.io/v1beta1\nkind: RequestAuthentication\nmetadata:\n  name: full\nspec:\n  targetRefs:\n  - group: \"\"\n    kind: Service\n    name: foo\n  jwtRules:\n  - issuer: \"example.com\"\n    jwksUri: https://example.com/.well-known/jwks.json\n",
+        // No targetRefs before 1.22.
+        verdicts: &[((1, 21), Error("spec.targetRefs")), ((1, 22), Valid), ((1, 32), Valid)],
+    },
+    Case {
+        name: "Telemetry targetRefs to a ServiceEntry",
+        source: "istio/istio#52154 (Allow ServiceEntry as targetRef, 1.24); access logging as in TestValidateTelemetry",
+        yaml: "apiVersion: telemetry.istio.io/v1alpha1\nkind: Telemetry\nmetadata: {name: external, namespace: default}\nspec:\n  targetRefs:\n  - group: networking.istio.io\n    kind: ServiceEntry\n    name: external\n  accessLogging:\n  - providers:\n    - name: envoy\n",
+        verdicts: &[((1, 22), Error("spec.targetRefs[0]")), ((1, 23), Error("spec.targetRefs[0]")), ((1, 24), Valid), ((1, 32), Valid)],
+    },
+    Case {
+        name: "WasmPlugin targetRef to a GatewayClass",
+        source: "istio/istio#54910 (targetRef=gwclass policy attachment, 1.25); url as in TestValidateWasmPlugin",
+        yaml: "apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata: {name: all-gateways, namespace: istio-system}\nspec:\n  targetRef:\n    group: gateway.networking.k8s.io\n    kind: GatewayClass\n    name: istio\n  url: http://test.com/test\n",
+        verdicts: &[((1, 24), Error("spec.targetRef")), ((1, 25), Valid), ((1, 32), Valid)],
+    },
+    Case {
+        name: "EnvoyFilter targetRefs to a GatewayClass",
+        source: "crd-all.gen.yaml at 1.23.0 and 1.24.0 (\"Support kinds are core/Service ...\" on EnvoyFilter targetRefs, dropped in 1.25); ValidateEnvoyFilter checks no kind",
+        yaml: "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: f, namespace: istio-system}\nspec:\n  targetRefs:\n  - group: gateway.networking.k8s.io\n    kind: GatewayClass\n    name: istio\n  configPatches:\n    - applyTo: CLUSTER\n      patch:\n        operation: REMOVE\n",
+        verdicts: &[((1, 21), Error("spec.targetRefs")), ((1, 22), Valid), ((1, 23), Error("spec.targetRefs[0]")), ((1, 24), Error("spec.targetRefs[0]")), ((1, 25), Valid), ((1, 32), Valid)],
+    },
     // ------------------------------------------------ EnvoyFilter context WAYPOINT
     Case {
         name: "waypoint HTTP_FILTER patch",
@@ -260,7 +300,17 @@ fn each_release_gets_its_own_verdict() {
 /// release's verdict.
 #[test]
 fn boundaries_are_tested_on_both_sides_and_validate_is_the_newest() {
-    for boundary in [(1, 25), (1, 28), (1, 29), (1, 30), (1, 31)] {
+    for boundary in [
+        (1, 20),
+        (1, 22),
+        (1, 23),
+        (1, 24),
+        (1, 25),
+        (1, 28),
+        (1, 29),
+        (1, 30),
+        (1, 31),
+    ] {
         let before = (boundary.0, boundary.1 - 1);
         let sides = CASES.iter().any(|c| {
             let releases: Vec<_> = c.verdicts.iter().map(|v| v.0).collect();

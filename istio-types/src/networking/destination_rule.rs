@@ -929,14 +929,7 @@ impl Validate for DestinationRuleSpec {
             report,
         );
         if let Some(sel) = &self.workload_selector {
-            // validateWorkloadSelector, and the CRD's limits on matchLabels.
-            rules::validate_selector_labels(
-                &sel.match_labels,
-                &join(&join(path, "workloadSelector"), "matchLabels"),
-                "workload selector specified without labels",
-                4096,
-                report,
-            );
+            sel.validate_at(&join(path, "workloadSelector"), report);
         }
     }
 }

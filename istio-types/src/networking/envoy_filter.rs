@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::WorkloadSelector;
-use crate::common::PolicyTargetReference;
+use crate::common::{PolicyTargetReference, TargetKind, TargetKinds};
 use crate::resource::istio_object;
 
 /// The spec of an EnvoyFilter.
@@ -611,6 +611,19 @@ fn deprecated_name(name: Option<&str>, path: &str, report: &mut crate::validate:
     }
 }
 
+/// The kinds an EnvoyFilter's `targetRefs` may name. Istio's webhook does not check them
+/// (`ValidateEnvoyFilter` has no `validatePolicyTargetReferences`); only the CRDs of 1.23
+/// (core Service, Gateway API Gateway) and 1.24 (also ServiceEntry) had a rule on them
+/// (crd-all.gen.yaml at 1.23.0 and 1.24.0, "Support kinds are ..."), dropped in 1.25.
+const ENVOY_FILTER_TARGET_KINDS: TargetKinds = TargetKinds {
+    checked: ((1, 23), Some((1, 24))),
+    kinds: &[
+        TargetKind::new("", "Service", (1, 23)),
+        TargetKind::new("networking.istio.io", "ServiceEntry", (1, 24)),
+        TargetKind::new("gateway.networking.k8s.io", "Gateway", (1, 23)),
+    ],
+};
+
 impl crate::validate::Validate for EnvoyFilterSpec {
     /// Istio's `ValidateEnvoyFilter` and the CRD's rules.
     fn validate_at(&self, path: &str, report: &mut crate::validate::Report) {
@@ -634,10 +647,10 @@ impl crate::validate::Validate for EnvoyFilterSpec {
                 );
             }
             Some(EnvoyFilterTarget::TargetRefs(refs)) => {
-                crate::security::checks::policy_target_refs(
+                crate::common::validate_target_refs(
                     refs,
                     &join(path, "targetRefs"),
-                    false,
+                    &ENVOY_FILTER_TARGET_KINDS,
                     report,
                 );
             }

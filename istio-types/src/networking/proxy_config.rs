@@ -70,7 +70,7 @@ impl Validate for ProxyConfigSpec {
     /// rules (crd-all.gen.yaml: `concurrency` at least 0, variable values at most 2048).
     fn validate_at(&self, path: &str, report: &mut Report) {
         if let Some(selector) = &self.selector {
-            crate::security::checks::workload_selector(selector, &join(path, "selector"), report);
+            selector.validate_at(&join(path, "selector"), report);
         }
         if let Some(c) = self.concurrency
             && c < 0

@@ -4,7 +4,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::PolicyTarget;
-use crate::common::{PolicyTargetReference, WorkloadSelector};
 use crate::resource::istio_object;
 
 /// The spec of an AuthorizationPolicy.
@@ -31,56 +30,18 @@ pub struct AuthorizationPolicySpec {
     pub provider: Option<ExtensionProvider>,
 }
 
-/// The wire form of [`AuthorizationPolicySpec`]: Istio's fields, each optional.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "schemars", schemars(rename = "AuthorizationPolicySpec"))]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct AuthorizationPolicySpecRepr {
-    /// Workloads chosen by label (at most one of selector, targetRef, targetRefs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    selector: Option<WorkloadSelector>,
-    /// One object the policy is attached to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    target_ref: Option<PolicyTargetReference>,
-    /// Objects the policy is attached to (at most 16).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    target_refs: Option<Vec<PolicyTargetReference>>,
-    /// Rules matched against requests (at most 512).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    rules: Vec<Rule>,
-    /// ALLOW (default), DENY, AUDIT or CUSTOM.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    action: Option<AuthorizationPolicyAction>,
-    /// The extension provider of a CUSTOM policy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    provider: Option<ExtensionProvider>,
-}
-
-impl TryFrom<AuthorizationPolicySpecRepr> for AuthorizationPolicySpec {
-    type Error = String;
-
-    fn try_from(r: AuthorizationPolicySpecRepr) -> Result<Self, String> {
-        Ok(Self {
-            target: PolicyTarget::from_fields(r.selector, r.target_ref, r.target_refs)?,
-            rules: r.rules,
-            action: r.action,
-            provider: r.provider,
-        })
-    }
-}
-
-impl From<AuthorizationPolicySpec> for AuthorizationPolicySpecRepr {
-    fn from(s: AuthorizationPolicySpec) -> Self {
-        let (selector, target_ref, target_refs) = PolicyTarget::into_fields(s.target);
-        Self {
-            selector,
-            target_ref,
-            target_refs,
-            rules: s.rules,
-            action: s.action,
-            provider: s.provider,
-        }
+crate::common::policy_target_wire! {
+    /// The wire form of [`AuthorizationPolicySpec`]: Istio's fields, each optional.
+    struct AuthorizationPolicySpecRepr for AuthorizationPolicySpec as "AuthorizationPolicySpec" {
+        /// Rules matched against requests (at most 512).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        rules: Vec<Rule>,
+        /// ALLOW (default), DENY, AUDIT or CUSTOM.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        action: Option<AuthorizationPolicyAction>,
+        /// The extension provider of a CUSTOM policy.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        provider: Option<ExtensionProvider>,
     }
 }
 
@@ -275,7 +236,7 @@ impl crate::validate::Validate for AuthorizationPolicySpec {
         use crate::validate::join;
         use AuthorizationPolicyAction as A;
 
-        super::checks::target(self.target.as_ref(), path, report);
+        crate::common::validate_target(self.target.as_ref(), path, report);
         let action = self.action.unwrap_or(A::Allow);
         let rules_path = join(path, "rules");
         if self.rules.len() > 512 {

@@ -1,11 +1,9 @@
 //! Rule helpers of Istio's `pkg/config/security` package (attribute keys, ports, path
-//! templates, JWKS URIs) and the checks every security kind shares (its target).
+//! templates, JWKS URIs). The checks on a policy's target are shared with Telemetry and
+//! WasmPlugin: see `crate::common::validate_target`.
 
-use crate::common::{PolicyTargetReference, WorkloadSelector};
 use crate::rules;
-use crate::validate::{Report, index, join};
-
-use super::PolicyTarget;
+use crate::validate::{Report, index};
 
 /// Istio's `CheckEmptyValues`: no list item may be the empty string.
 pub(crate) fn empty_values(values: &[String], path: &str, report: &mut Report) {
@@ -224,121 +222,4 @@ pub(crate) fn is_header_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-}
-
-/// Istio's `validateWorkloadSelector` plus the CRD's rules on `matchLabels` (values at most 63
-/// characters, at most 4096 labels).
-pub(crate) fn workload_selector(selector: &WorkloadSelector, path: &str, report: &mut Report) {
-    rules::validate_selector_labels(
-        &selector.match_labels,
-        &join(path, "matchLabels"),
-        "workload selector specified without labels",
-        4096,
-        report,
-    );
-}
-
-/// The target checks every security kind shares: Istio's `validateWorkloadSelector`,
-/// `validatePolicyTargetReference(s)` and the CRD's limits.
-pub(crate) fn target(target: Option<&PolicyTarget>, path: &str, report: &mut Report) {
-    match target {
-        None => {}
-        Some(PolicyTarget::Selector(s)) => workload_selector(s, &join(path, "selector"), report),
-        Some(PolicyTarget::TargetRef(r)) => {
-            policy_target_ref(r, &join(path, "targetRef"), true, report);
-        }
-        Some(PolicyTarget::TargetRefs(refs)) => {
-            policy_target_refs(refs, &join(path, "targetRefs"), true, report);
-        }
-    }
-}
-
-/// A `targetRefs` list: at most 16 references, each checked.
-pub(crate) fn policy_target_refs(
-    refs: &[PolicyTargetReference],
-    path: &str,
-    check_kind: bool,
-    report: &mut Report,
-) {
-    if refs.len() > 16 {
-        report.error(
-            path,
-            format!("{} target references: at most 16 are allowed", refs.len()),
-        );
-    }
-    for (i, r) in refs.iter().enumerate() {
-        policy_target_ref(r, &index(path, i), check_kind, report);
-    }
-}
-
-/// Kinds a security policy may be attached to, as (group, kind); Istio's `allowedTargetRefs`.
-const ALLOWED_TARGETS: [(&str, &str); 4] = [
-    ("", "Service"),
-    ("networking.istio.io", "ServiceEntry"),
-    ("gateway.networking.k8s.io", "Gateway"),
-    ("gateway.networking.k8s.io", "GatewayClass"),
-];
-
-/// Istio's `validatePolicyTargetReference` (when `check_kind`) and the CRD's rules on a
-/// `PolicyTargetReference`: `kind` and `name` required, formats and lengths, empty namespace.
-pub(crate) fn policy_target_ref(
-    r: &PolicyTargetReference,
-    path: &str,
-    check_kind: bool,
-    report: &mut Report,
-) {
-    let group = r.group.as_deref().unwrap_or_default();
-    if group.len() > 253 || !(group.is_empty() || crate::validate::is_dns1123_subdomain(group)) {
-        report.error(
-            join(path, "group"),
-            format!("{group:?} is not a valid API group: use a DNS subdomain (at most 253 characters) or \"\" for the core group"),
-        );
-    }
-    match r.kind.as_deref() {
-        None => report.error(join(path, "kind"), "kind is required"),
-        Some(kind) => {
-            let b = kind.as_bytes();
-            let ok = !b.is_empty()
-                && b.len() <= 63
-                && b[0].is_ascii_alphabetic()
-                && b[b.len() - 1].is_ascii_alphanumeric()
-                && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-');
-            if !ok {
-                report.error(
-                    join(path, "kind"),
-                    format!("{kind:?} is not a valid kind: 1-63 letters, digits and '-', starting with a letter"),
-                );
-            } else if check_kind
-                && !ALLOWED_TARGETS
-                    .iter()
-                    .any(|(g, k)| *k == kind && (*g == group || (g.is_empty() && group == "core")))
-            {
-                report.error(
-                    path,
-                    format!(
-                        "a policy can only target a Service, ServiceEntry (networking.istio.io), Gateway or GatewayClass (gateway.networking.k8s.io), not {group}/{kind}"
-                    ),
-                );
-            }
-        }
-    }
-    match r.name.as_deref() {
-        None | Some("") => report.error(join(path, "name"), "targetRef name must be set"),
-        Some(n) if n.len() > 253 => report.error(
-            join(path, "name"),
-            format!(
-                "the name is {} characters long: at most 253 are allowed",
-                n.len()
-            ),
-        ),
-        Some(_) => {}
-    }
-    if let Some(ns) = r.namespace.as_deref()
-        && !ns.is_empty()
-    {
-        report.error(
-            join(path, "namespace"),
-            format!("namespace {ns:?} must be empty: cross-namespace references are not supported"),
-        );
-    }
 }

@@ -4,8 +4,9 @@ mod authorization_policy;
 pub(crate) mod checks;
 mod peer_authentication;
 mod request_authentication;
-mod target;
 
+/// What a policy applies to; shared with Telemetry and WasmPlugin, defined in [`crate::common`].
+pub use crate::common::PolicyTarget;
 pub use authorization_policy::{
     AuthorizationPolicy, AuthorizationPolicyAction, AuthorizationPolicySpec, Condition,
     ExtensionProvider, Operation, Rule, RuleFrom, RuleTo, Source,
@@ -17,4 +18,3 @@ pub use request_authentication::{
     ClaimToHeader, Jwks, JwtHeader, JwtPresence, JwtRule, RequestAuthentication,
     RequestAuthenticationSpec,
 };
-pub use target::PolicyTarget;

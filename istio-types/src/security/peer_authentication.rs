@@ -159,7 +159,7 @@ impl crate::validate::Validate for PeerAuthenticationSpec {
     fn validate_at(&self, path: &str, report: &mut crate::validate::Report) {
         use crate::validate::{join, key};
         if let Some(selector) = &self.selector {
-            super::checks::workload_selector(selector, &join(path, "selector"), report);
+            selector.validate_at(&join(path, "selector"), report);
         }
         let Some(ports) = &self.port_level_mtls else {
             return;

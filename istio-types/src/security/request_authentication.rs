@@ -4,7 +4,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::PolicyTarget;
-use crate::common::{PolicyTargetReference, WorkloadSelector};
 use crate::primitives::Duration;
 use crate::resource::istio_object;
 
@@ -28,46 +27,12 @@ pub struct RequestAuthenticationSpec {
     pub jwt_rules: Vec<JwtRule>,
 }
 
-/// The wire form of [`RequestAuthenticationSpec`].
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "schemars", schemars(rename = "RequestAuthenticationSpec"))]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct RequestAuthenticationSpecRepr {
-    /// Workloads chosen by label.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    selector: Option<WorkloadSelector>,
-    /// One object the policy is attached to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    target_ref: Option<PolicyTargetReference>,
-    /// Objects the policy is attached to (at most 16).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    target_refs: Option<Vec<PolicyTargetReference>>,
-    /// JWT rules (at most 4096).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    jwt_rules: Vec<JwtRule>,
-}
-
-impl TryFrom<RequestAuthenticationSpecRepr> for RequestAuthenticationSpec {
-    type Error = String;
-
-    fn try_from(r: RequestAuthenticationSpecRepr) -> Result<Self, String> {
-        Ok(Self {
-            target: PolicyTarget::from_fields(r.selector, r.target_ref, r.target_refs)?,
-            jwt_rules: r.jwt_rules,
-        })
-    }
-}
-
-impl From<RequestAuthenticationSpec> for RequestAuthenticationSpecRepr {
-    fn from(s: RequestAuthenticationSpec) -> Self {
-        let (selector, target_ref, target_refs) = PolicyTarget::into_fields(s.target);
-        Self {
-            selector,
-            target_ref,
-            target_refs,
-            jwt_rules: s.jwt_rules,
-        }
+crate::common::policy_target_wire! {
+    /// The wire form of [`RequestAuthenticationSpec`].
+    struct RequestAuthenticationSpecRepr for RequestAuthenticationSpec as "RequestAuthenticationSpec" {
+        /// JWT rules (at most 4096).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        jwt_rules: Vec<JwtRule>,
     }
 }
 
@@ -315,7 +280,7 @@ impl crate::validate::Validate for RequestAuthenticationSpec {
     /// Istio's `ValidateRequestAuthentication` and the CRD's limits.
     fn validate_at(&self, path: &str, report: &mut crate::validate::Report) {
         use crate::validate::{index, join};
-        super::checks::target(self.target.as_ref(), path, report);
+        crate::common::validate_target(self.target.as_ref(), path, report);
         let rules_path = join(path, "jwtRules");
         if self.jwt_rules.len() > 4096 {
             report.error(
