@@ -79,8 +79,8 @@
 //! - Within a priority the endpoint is picked uniformly at random among the healthy ones
 //!   (Istio's ROUND_ROBIN / LEAST_REQUEST default is not told apart); weights and
 //!   `distribute` are ignored, and so are port-level traffic policies and subsets.
-//! - Retries are sent at once (Envoy's jittered back-off is not modelled) and per-try
-//!   timeouts, `maxRetries` and retry budgets are not modelled.
+//! - Retries wait Envoy's jittered back-off (from the release table); per-try timeouts,
+//!   `maxRetries` and retry budgets are not modelled.
 //! - A consecutive-error ejection happens at the error that reaches the threshold; hosts come
 //!   back at the first interval tick after their ejection time; an ejection count never
 //!   decreases. Success-rate ejection is off (Istio sets its enforcement to 0).
