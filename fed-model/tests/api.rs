@@ -214,9 +214,9 @@ fn retry_remote_before_the_field_names_the_tables_first_release() {
     let indent = &rule[..rule.len() - rule.trim_start().len()];
     let doc = text.replacen(rule, &format!("{indent}retryRemote: true\n{rule}"), 1);
     // apan.yaml is Istio 1.5, which the table says has no retryRemoteLocalities.
-    let report = fed_model::validate_yaml_str(&doc, Some(&path), path.parent())
-        .err()
-        .expect("retryRemote on Istio 1.5 is refused");
+    let Err(report) = fed_model::validate_yaml_str(&doc, Some(&path), path.parent()) else {
+        panic!("retryRemote on Istio 1.5 is refused");
+    };
     let first = (5..=40)
         .map(|m| istio_types::release::IstioRelease::new(1, m))
         .find(|r| {

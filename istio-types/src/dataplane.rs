@@ -809,15 +809,9 @@ impl DataPlane {
                 .iter()
                 .map(|&l| {
                     let ep = parts(l);
-                    let p = if me[0] != ep[0] {
-                        3
-                    } else if me[1] != ep[1] {
-                        2
-                    } else if me[2] != ep[2] {
-                        1
-                    } else {
-                        0
-                    };
+                    // 3 minus the number of leading parts that match.
+                    let matched = me.iter().zip(&ep).take_while(|(a, b)| a == b).count();
+                    let p = 3 - u32::try_from(matched).unwrap_or(3);
                     let rule = failover.iter().find(|(from, _)| from == me[0]);
                     match rule {
                         Some((_, to)) if p == 3 && (l.is_none() || ep[0] != to) => 4,
