@@ -285,9 +285,12 @@ proptest! {
         // Ejections never exceed what the release's max-ejection rule allows at once.
         let dp = DataPlane::of(release);
         let hosts = u32::try_from(replicas[0] as usize + replicas.len() - 1).unwrap();
-        prop_assert!(
-            a.ejections.is_empty() || dp.max_ejectable(hosts, t.max_ejection_percent) > 0
-        );
+        // A maxEjectionPercent of 0 is unset: Envoy's default applies.
+        let pct = match t.max_ejection_percent {
+            0 => dp.envoy_default_max_ejection_percent.value,
+            p => p,
+        };
+        prop_assert!(a.ejections.is_empty() || dp.max_ejectable(hosts, pct) > 0);
     }
 
     /// The duration mode stops issuing at the given simulated time.
