@@ -1344,10 +1344,27 @@ impl Validator {
         if let (true, Some(version)) = (retry_remote, self.version)
             && version.dataplane().retry_remote_localities.value.is_none()
         {
+            // The first release with the field, from the same table fact that gates it.
+            let (oldest, newest) = (
+                istio_types::release::IstioRelease::OLDEST_KNOWN,
+                istio_types::release::IstioRelease::NEWEST_KNOWN,
+            );
+            let first = (oldest.minor()..=newest.minor())
+                .map(|m| istio_types::release::IstioRelease::new(oldest.major(), m))
+                .find(|r| {
+                    istio_types::dataplane::DataPlane::of(*r)
+                        .retry_remote_localities
+                        .value
+                        .is_some()
+                });
+            let needs = first.map_or_else(
+                || "no known Istio release has it".to_owned(),
+                |r| format!("retryRemote needs Istio {r} or newer"),
+            );
             self.error(
                 format!("{path}.retryRemote"),
                 format!(
-                    "Istio {version} has no VirtualService retryRemoteLocalities, so a retry never leaves the local locality; retryRemote needs Istio 1.6 or newer"
+                    "Istio {version} has no VirtualService retryRemoteLocalities, so a retry never leaves the local locality; {needs}"
                 ),
             );
             ok = false;

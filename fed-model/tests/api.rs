@@ -202,3 +202,34 @@ fn ca_files_must_exist_and_be_pem() {
         Some(dir.join("./certs").as_path())
     );
 }
+
+#[test]
+fn retry_remote_before_the_field_names_the_tables_first_release() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/apan.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let rule = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("thresholds:"))
+        .expect("apan.yaml has an overflow rule with thresholds");
+    let indent = &rule[..rule.len() - rule.trim_start().len()];
+    let doc = text.replacen(rule, &format!("{indent}retryRemote: true\n{rule}"), 1);
+    // apan.yaml is Istio 1.5, which the table says has no retryRemoteLocalities.
+    let Err(report) = fed_model::validate_yaml_str(&doc, Some(&path), path.parent()) else {
+        panic!("retryRemote on Istio 1.5 is refused");
+    };
+    let first = (5..=40)
+        .map(|m| istio_types::release::IstioRelease::new(1, m))
+        .find(|r| {
+            istio_types::dataplane::DataPlane::of(*r)
+                .retry_remote_localities
+                .value
+                .is_some()
+        })
+        .unwrap();
+    let text = report.to_string();
+    assert!(
+        text.contains(&format!("retryRemote needs Istio {first} or newer")),
+        "{text}"
+    );
+    assert!(text.contains("retryRemote"), "{text}");
+}

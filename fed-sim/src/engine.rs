@@ -726,11 +726,17 @@ impl Sim<'_> {
         self.reqs[r as usize].attempt < self.plan.retry.attempts
     }
 
-    /// Retries are sent at once: Envoy's jittered back-off is not modelled.
+    /// A retry leaves after Envoy's jittered back-off (the release table's bound, a random
+    /// whole number of milliseconds below it).
     fn retry(&mut self, r: u32) {
         self.reqs[r as usize].attempt += 1;
         self.rec.retries += 1;
-        self.route(r);
+        let bound = self.dp.retry_back_off_bound_ms(
+            self.plan.retry.backoff_base_ms,
+            self.reqs[r as usize].attempt,
+        );
+        let wait_ms = self.rng.below(bound.max(1));
+        self.at(wait_ms * 1000, Ev::AtClient(r));
     }
 
     /// The request's fate is known; the load generator hears of it half a round trip later.

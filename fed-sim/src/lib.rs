@@ -76,11 +76,15 @@
 //!   slow start, loss or bandwidth limit. Round trips are per cluster pair, from localities.
 //! - The application's service time is exponential with the given mean; its concurrency is
 //!   unlimited unless [`Load::pod_concurrency`] is set.
-//! - Within a priority the endpoint is picked uniformly at random among the healthy ones
-//!   (Istio's ROUND_ROBIN / LEAST_REQUEST default is not told apart); weights and
+//! - Within a priority the endpoint is picked uniformly at random among the healthy ones:
+//!   the release's load-balancing policy (`DataPlane::default_lb_policy`, ROUND_ROBIN before
+//!   1.14 and LEAST_REQUEST from it, or the rule's `simple`) is not followed yet; weights and
 //!   `distribute` are ignored, and so are port-level traffic policies and subsets.
-//! - Retries are sent at once (Envoy's jittered back-off is not modelled) and per-try
-//!   timeouts, `maxRetries` and retry budgets are not modelled.
+//! - A failed connection fails one round trip after it starts, whatever the cause: the
+//!   connect timeout (`DataPlane::connect_timeout_ms`, or `tcp.connectTimeout`) a silent
+//!   address would cost is not modelled yet.
+//! - Retries wait Envoy's jittered back-off (from the release table); per-try timeouts,
+//!   `maxRetries` and retry budgets are not modelled.
 //! - A consecutive-error ejection happens at the error that reaches the threshold; hosts come
 //!   back at the first interval tick after their ejection time; an ejection count never
 //!   decreases. Success-rate ejection is off (Istio sets its enforcement to 0).

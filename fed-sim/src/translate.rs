@@ -15,6 +15,7 @@ use istio_types::dataplane::{
 use istio_types::networking::{
     ConnectionPoolSettings, DestinationRule, HttpRetry, OutlierDetection, VirtualService,
 };
+use istio_types::primitives::Duration;
 use istio_types::release::IstioRelease;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -86,6 +87,9 @@ pub struct RetryPlan {
     pub host_selection_max_attempts: u32,
     /// Envoy's `previous_priorities` update frequency (`retryRemoteLocalities`).
     pub previous_priorities: Option<u32>,
+    /// The route's back-off base interval (`retries.backoff`), in milliseconds; without one,
+    /// the release table's.
+    pub backoff_base_ms: Option<u64>,
     /// Where the policy comes from, for people.
     pub from: String,
 }
@@ -262,31 +266,6 @@ fn object_name(kind: &str, meta: &ObjectMeta) -> String {
     )
 }
 
-/// Istio's locality priority of an endpoint for a proxy (II 1.30.3
-/// pilot/pkg/networking/core/loadbalancer/loadbalancer.go applyLocalityFailover; II 1.5.10
-/// pilot/pkg/networking/core/v1alpha3/loadbalancer/loadbalancer.go): 0 region, zone and
-/// subzone match, 1 region and zone, 2 region, 3 none; a region-mismatched endpoint is 3 when
-/// it is in the `to` region of the first failover rule from the proxy's region, 4 otherwise.
-fn lb_priority(proxy: &[&str], endpoint: &[&str], failover: &[(String, String)]) -> u32 {
-    let same = |i: usize| proxy.get(i).is_some() && proxy.get(i) == endpoint.get(i);
-    let p = if same(0) && same(1) && same(2) {
-        0
-    } else if same(0) && same(1) {
-        1
-    } else if same(0) {
-        2
-    } else {
-        3
-    };
-    let rule = failover
-        .iter()
-        .find(|(from, _)| Some(&from.as_str()) == proxy.first());
-    match rule {
-        Some((_, to)) if p == 3 && endpoint.first() != Some(&to.as_str()) => 4,
-        _ => p,
-    }
-}
-
 fn split(locality: Option<&str>) -> Vec<&str> {
     locality
         .map(|l| l.split('/').filter(|s| !s.is_empty()).collect())
@@ -300,31 +279,22 @@ fn retry_plan(retry: Option<&HttpRetry>, dp: &DataPlane, from: String) -> RetryP
     let default = RetryPlan {
         attempts: d.attempts,
         retry_503: default_503,
-        retry_connect_failure: d.retry_on.split(',').any(|t| t == "connect-failure"),
+        retry_connect_failure: dp.retries_connect_failure(d.retry_on),
         previous_hosts: d.previous_hosts,
         host_selection_max_attempts: d.host_selection_max_attempts,
         previous_priorities: None,
+        backoff_base_ms: None,
         from: format!("{from} (Istio's default retry policy)"),
     };
     let Some(r) = retry else {
         return default;
     };
-    let attempts = r
-        .attempts
-        .map_or(d.attempts, |a| u32::try_from(a).unwrap_or(0));
+    // A `retries` block without attempts (0) turns retries off (II 1.5.10
+    // pilot/pkg/networking/core/v1alpha3/route/retry/retry.go 68-71; the same at 1.30.3).
+    let attempts = r.attempts.map_or(0, |a| u32::try_from(a).unwrap_or(0));
     let (retry_503, connect) = match r.retry_on.as_deref().filter(|s| !s.is_empty()) {
         None => (default.retry_503, default.retry_connect_failure),
-        Some(on) => {
-            let tokens: Vec<&str> = on.split(',').map(str::trim).collect();
-            (
-                tokens
-                    .iter()
-                    .any(|t| matches!(*t, "5xx" | "gateway-error" | "503")),
-                tokens
-                    .iter()
-                    .any(|t| matches!(*t, "connect-failure" | "5xx" | "reset")),
-            )
-        }
+        Some(on) => (dp.retries_upstream_503(on), dp.retries_connect_failure(on)),
     };
     RetryPlan {
         attempts,
@@ -337,6 +307,7 @@ fn retry_plan(retry: Option<&HttpRetry>, dp: &DataPlane, from: String) -> RetryP
         } else {
             None
         },
+        backoff_base_ms: r.backoff.as_ref().map(Duration::as_millis),
         from,
     }
 }
@@ -762,17 +733,12 @@ pub fn translate(mesh: &Mesh, load: &Load) -> Result<Plan, SimError> {
         }
     }
 
-    // Priorities, then made dense (Envoy's priorities range from 0 without gaps).
+    // Priorities by Istio's locality rule (the release table's), dense from 0.
     if prioritised {
-        let me = split(client_cluster.locality.as_deref());
-        for (ep, loc) in &mut endpoints {
-            ep.priority = lb_priority(&me, &split(loc.as_deref()), &failover);
-        }
-        let mut used: Vec<u32> = endpoints.iter().map(|(e, _)| e.priority).collect();
-        used.sort_unstable();
-        used.dedup();
-        for (ep, _) in &mut endpoints {
-            ep.priority = u32::try_from(used.binary_search(&ep.priority).unwrap_or(0)).unwrap_or(0);
+        let locs: Vec<Option<&str>> = endpoints.iter().map(|(_, l)| l.as_deref()).collect();
+        let prios = dp.locality_priorities(client_cluster.locality.as_deref(), &locs, &failover);
+        for ((ep, _), p) in endpoints.iter_mut().zip(prios) {
+            ep.priority = p;
         }
     }
     let endpoints: Vec<EndpointPlan> = endpoints.into_iter().map(|(e, _)| e).collect();
@@ -849,17 +815,6 @@ fn sidecar_inbound_pool<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn failover_orders_regions() {
-        let me = ["asia", "a"];
-        let failover = vec![("asia".to_owned(), "us".to_owned())];
-        assert_eq!(lb_priority(&me, &["asia", "a"], &failover), 1);
-        assert_eq!(lb_priority(&me, &["asia", "b"], &failover), 2);
-        assert_eq!(lb_priority(&me, &["us", "x"], &failover), 3);
-        assert_eq!(lb_priority(&me, &["eu", "x"], &failover), 4);
-        assert_eq!(lb_priority(&me, &["eu", "x"], &[]), 3);
-    }
 
     #[test]
     fn hosts_match_most_specific_first() {

@@ -75,6 +75,7 @@ fn shares_plan(n: usize, k: usize) -> Plan {
             previous_hosts: true,
             host_selection_max_attempts: 5,
             previous_priorities: None,
+            backoff_base_ms: None,
             from: "test".into(),
         },
         sources: Vec::new(),
@@ -284,9 +285,12 @@ proptest! {
         // Ejections never exceed what the release's max-ejection rule allows at once.
         let dp = DataPlane::of(release);
         let hosts = u32::try_from(replicas[0] as usize + replicas.len() - 1).unwrap();
-        prop_assert!(
-            a.ejections.is_empty() || dp.max_ejectable(hosts, t.max_ejection_percent) > 0
-        );
+        // A maxEjectionPercent of 0 is unset: Envoy's default applies.
+        let pct = match t.max_ejection_percent {
+            0 => dp.envoy_default_max_ejection_percent.value,
+            p => p,
+        };
+        prop_assert!(a.ejections.is_empty() || dp.max_ejectable(hosts, pct) > 0);
     }
 
     /// The duration mode stops issuing at the given simulated time.
@@ -305,4 +309,26 @@ proptest! {
         prop_assert!(o.requests >= u64::from(concurrency));
         prop_assert_eq!(o.served_total() + o.failed_total(), o.requests);
     }
+}
+
+#[test]
+fn unlabelled_nodes_still_rank_local_pods_first() {
+    // Istio compares locality parts as strings, an absent one being empty: with the client's
+    // nodes unlabelled its own pods match fully (priority 0) and the peers' gateways, which
+    // carry a region, do not. The table's rule says so; a rule that needs a part on the
+    // proxy's side to match would put every endpoint in one priority.
+    let mut mesh = common::p2p(IstioRelease::new(1, 30), common::SEEDS, &[1, 1, 1]);
+    mesh.clusters[0].locality = None;
+    let plan = fed_sim::translate(&mesh, &load(1, 1)).unwrap();
+    let prio: Vec<(usize, u32)> = plan
+        .endpoints
+        .iter()
+        .map(|e| (e.cluster, e.priority))
+        .collect();
+    assert_eq!(prio, vec![(0, 0), (1, 1), (2, 1)]);
+    let dp = DataPlane::of(IstioRelease::new(1, 30));
+    assert_eq!(
+        dp.locality_priorities(None, &[None, Some("us/us-a"), Some("eu/eu-a")], &[]),
+        vec![0, 1, 1]
+    );
 }

@@ -117,6 +117,53 @@ pub struct RetryDefaults {
     pub host_selection_max_attempts: u32,
 }
 
+/// How Istio gives a cluster's endpoints Envoy priorities by locality (locality failover).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LocalityPriority {
+    /// By how much of the endpoint's locality equals the proxy's, compared part by part
+    /// (region, zone, sub-zone; a part left out is empty and equals another left out): 0 all
+    /// three, 1 region and zone, 2 region, 3 none. A region mismatch becomes 4 when the first
+    /// `failover` rule `from` the proxy's region names another `to` region than the
+    /// endpoint's (or the endpoint has no locality). The priorities in use are then
+    /// renumbered from 0 in order, without gaps. [`DataPlane::locality_priorities`] applies it.
+    MatchedPartsThenFailoverRegion,
+}
+
+/// An Envoy cluster's load-balancing policy: how an endpoint is picked within a priority.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EnvoyLbPolicy {
+    /// `ROUND_ROBIN`: each worker thread takes the healthy endpoints of a priority in turn,
+    /// from a random start.
+    RoundRobin,
+    /// `LEAST_REQUEST`: with equal weights, [`DataPlane::least_request_choices`] endpoints are
+    /// drawn at random (with replacement) and the one with the fewest active requests wins, the
+    /// first drawn on a tie. A host's active requests are those on its connections from every
+    /// worker; requests waiting in a pending queue are not counted.
+    LeastRequest,
+    /// `RANDOM`: a healthy endpoint of the priority at random.
+    Random,
+}
+
+/// Envoy's back-off between retries when the route sets none (Envoy's `retry_back_off`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RetryBackOff {
+    /// The base interval, in milliseconds.
+    pub base_ms: u64,
+    /// The largest back-off, as a multiple of the base interval.
+    pub max_per_base: u64,
+}
+
+/// Which of a route's `retryOn` conditions retry what a federation's traffic meets: an
+/// upstream 503 (without `x-envoy-overloaded`) and a failed connection. Istio passes Envoy's
+/// conditions through and turns status codes into `retriable-status-codes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RetryOnConditions {
+    /// Conditions that retry an upstream 503.
+    pub upstream_503: &'static [&'static str],
+    /// Conditions that retry a connection failure (a connect timeout included).
+    pub connect_failure: &'static [&'static str],
+}
+
 /// How endpoints outside the cluster join a Kubernetes Service's endpoints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RemoteEndpoints {
@@ -298,6 +345,23 @@ pub struct DataPlane {
     pub retry_remote_localities: Fact<Option<u32>>,
     /// istiod sends unready endpoints to the proxies unless `minHealthPercent` > 0.
     pub sends_unhealthy_endpoints: Fact<bool>,
+
+    /// How Istio gives endpoints priorities by locality when it applies failover.
+    pub locality_priority: Fact<LocalityPriority>,
+    /// The load-balancing policy Istio gives a cluster whose DestinationRule names none.
+    pub default_lb_policy: Fact<EnvoyLbPolicy>,
+    /// Endpoints `LEAST_REQUEST` draws per pick (Envoy's `choice_count`; Istio never sets it).
+    pub least_request_choices: Fact<u32>,
+    /// Envoy's retry back-off when the route sets none.
+    pub retry_back_off: Fact<RetryBackOff>,
+    /// VirtualService `retries.backoff` (the base interval of Envoy's back-off).
+    pub retry_backoff_field: Fact<bool>,
+    /// Which `retryOn` conditions retry an upstream 503 and a failed connection.
+    pub retry_on: Fact<RetryOnConditions>,
+    /// The connect timeout of the clusters istiod builds when the DestinationRule sets no
+    /// `connectionPool.tcp.connectTimeout` and the mesh config no `connectTimeout`, in
+    /// milliseconds.
+    pub connect_timeout_ms: Fact<u64>,
 
     // Reaching the peer.
     /// How endpoints outside the cluster join a Service.
@@ -490,6 +554,44 @@ impl DataPlane {
             sends_unhealthy_endpoints: fact(
                 r.at_least(1, 31),
                 "istio/istio#60690 (1.31: PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS=true)",
+            ),
+            locality_priority: fact(
+                LocalityPriority::MatchedPartsThenFailoverRegion,
+                "II 1.5.10 pilot/pkg/networking/core/v1alpha3/loadbalancer/loadbalancer.go 136-185 (applyLocalityFailover) and pilot/pkg/networking/util/util.go 380-391 (LbPriority); II 1.30.3 pilot/pkg/networking/core/loadbalancer/loadbalancer.go 181-235 and pilot/pkg/networking/util/util.go 300-311 (the same rule; failoverPriority labels rank before it)",
+            ),
+            default_lb_policy: fact(
+                if r.at_least(1, 14) {
+                    EnvoyLbPolicy::LeastRequest
+                } else {
+                    EnvoyLbPolicy::RoundRobin
+                },
+                "II 1.5.10 pilot/pkg/networking/core/v1alpha3/cluster.go 1011-1060 (applyLoadBalancer sets no lb_policy: Envoy's default ROUND_ROBIN); II 1.13.9 cluster.go 720-721 (ROUND_ROBIN); istio/istio#37220 (1.14.0: LEAST_REQUEST, II 1.14.0 cluster.go 706-711; ENABLE_LEGACY_LB_ALGORITHM_DEFAULT restores ROUND_ROBIN up to 1.18); II 1.30.3 pilot/pkg/networking/core/cluster_traffic_policy.go 354-356",
+            ),
+            least_request_choices: fact(
+                2,
+                "Envoy config.cluster.v3.Cluster.LeastRequestLbConfig choice_count (default 2); EV load_balancer_impl.cc LeastRequestLoadBalancer::unweightedHostPick (random draws with replacement, strict fewer rq_active wins); EV conn_pool_base.cc attaches a stream before counting it in rq_active",
+            ),
+            retry_back_off: fact(
+                RetryBackOff {
+                    base_ms: 25,
+                    max_per_base: 10,
+                },
+                "envoyproxy/envoy 00d9abb7 source/common/router/retry_state_impl.cc RetryStateImpl (base_interval: runtime upstream.base_retry_backoff_ms, default 25 ms; max_interval 10 x base) and envoyproxy/envoy 18a4509c source/common/common/backoff_strategy.cc (fully jittered: the first retry waits [0, base)); EV source/common/common/backoff_strategy.cc JitteredExponentialBackOffStrategy doubles the bound for each later retry up to max_interval (older Envoy's JitteredBackOffStrategy, envoyproxy/envoy#3791, used (2^n - 1) x base for retry n; the Envoy release that changed it was not read); Istio sets no retry_back_off unless retries.backoff is given",
+            ),
+            retry_backoff_field: fact(
+                r.at_least(1, 26),
+                "istio/istio#55639 (1.26.0: retries.backoff becomes retry_back_off.base_interval, II 1.26.8 pilot/pkg/networking/core/route/retry/retry.go); absent from II 1.25.5",
+            ),
+            retry_on: fact(
+                RetryOnConditions {
+                    upstream_503: &["5xx", "gateway-error", "503"],
+                    connect_failure: &["connect-failure", "5xx", "gateway-error", "reset"],
+                },
+                "envoyproxy/envoy 00d9abb7 source/common/router/retry_state_impl.cc wouldRetryFromHeaders (5xx, gateway-error, retriable-status-codes) and wouldRetryFromReset (5xx and gateway-error retry every reset but an overflow; connect-failure a connection failure); envoyproxy/envoy#7505 (reset, Envoy 1.12); II 1.5.10 pilot/pkg/networking/core/v1alpha3/route/retry/retry.go 89 parseRetryOn (status codes become retriable-status-codes)",
+            ),
+            connect_timeout_ms: fact(
+                if r.at_least(1, 6) { 10_000 } else { 1_000 },
+                "II 1.5.10 pkg/config/mesh/mesh.go 68 (DefaultMeshConfig ConnectTimeout 1s; istioctl's manifests/istio-control/istio-discovery/templates/configmap.yaml sets connectTimeout only in defaultConfig, the legacy Helm chart install/kubernetes/helm/istio/templates/configmap.yaml 105 sets 10s); istio/istio#22687 (1.6.0: 10s); II 1.30.3 pkg/config/mesh/mesh.go 94, pilot/pkg/networking/core/cluster_traffic_policy.go 130-131 (connectionPool.tcp.connectTimeout overrides it)",
             ),
             remote_endpoints: fact(
                 if r.at_least(1, 7) {
@@ -684,6 +786,79 @@ impl DataPlane {
         (1..=n).find(|&k| self.priority_loads(&[(n - k, n), (1, 1)])[0] < 100)
     }
 
+    /// Each endpoint's Envoy priority for a proxy at `proxy` (localities as
+    /// `region[/zone[/sub-zone]]`, `None` where unknown), with the rule's `failover` regions
+    /// (`from`, `to`), by [`Self::locality_priority`]: dense, 0 first.
+    pub fn locality_priorities(
+        &self,
+        proxy: Option<&str>,
+        endpoints: &[Option<&str>],
+        failover: &[(String, String)],
+    ) -> Vec<u32> {
+        fn parts(l: Option<&str>) -> [&str; 3] {
+            let mut it = l.unwrap_or_default().splitn(3, '/');
+            [
+                it.next().unwrap_or_default(),
+                it.next().unwrap_or_default(),
+                it.next().unwrap_or_default(),
+            ]
+        }
+        let me = parts(proxy);
+        let raw: Vec<u32> = match self.locality_priority.value {
+            LocalityPriority::MatchedPartsThenFailoverRegion => endpoints
+                .iter()
+                .map(|&l| {
+                    let ep = parts(l);
+                    // 3 minus the number of leading parts that match.
+                    let matched = me.iter().zip(&ep).take_while(|(a, b)| a == b).count();
+                    let p = 3 - u32::try_from(matched).unwrap_or(3);
+                    let rule = failover.iter().find(|(from, _)| from == me[0]);
+                    match rule {
+                        Some((_, to)) if p == 3 && (l.is_none() || ep[0] != to) => 4,
+                        _ => p,
+                    }
+                })
+                .collect(),
+        };
+        let mut used = raw.clone();
+        used.sort_unstable();
+        used.dedup();
+        raw.iter()
+            .map(|p| u32::try_from(used.binary_search(p).unwrap_or(0)).unwrap_or(0))
+            .collect()
+    }
+
+    /// The upper bound (exclusive) of the jittered back-off before the `retry`-th retry (1 =
+    /// first), in milliseconds, with the route's base interval `base_ms` or, without one,
+    /// [`Self::retry_back_off`]'s: the base for the first retry, doubled for each later one, at
+    /// most [`RetryBackOff::max_per_base`] times the base. Envoy waits a random whole number of
+    /// milliseconds below it.
+    pub fn retry_back_off_bound_ms(&self, base_ms: Option<u64>, retry: u32) -> u64 {
+        let d = self.retry_back_off.value;
+        let base = base_ms
+            .filter(|_| self.retry_backoff_field.value)
+            .unwrap_or(d.base_ms)
+            .max(1);
+        let max = base.saturating_mul(d.max_per_base);
+        let doublings = retry.saturating_sub(1).min(63);
+        base.saturating_mul(1_u64 << doublings).min(max)
+    }
+
+    /// Whether a route retrying on `retry_on` (Istio's `retryOn`, comma-separated) retries an
+    /// upstream 503 that carries no `x-envoy-overloaded`.
+    pub fn retries_upstream_503(&self, retry_on: &str) -> bool {
+        retry_on
+            .split(',')
+            .any(|t| self.retry_on.value.upstream_503.contains(&t.trim()))
+    }
+
+    /// Whether a route retrying on `retry_on` retries a failed connection.
+    pub fn retries_connect_failure(&self, retry_on: &str) -> bool {
+        retry_on
+            .split(',')
+            .any(|t| self.retry_on.value.connect_failure.contains(&t.trim()))
+    }
+
     /// Every fact as a row: name, value, source. For documentation and for tools that show
     /// the table.
     pub fn rows(&self) -> Vec<FactRow> {
@@ -726,6 +901,13 @@ impl DataPlane {
             default_retry,
             retry_remote_localities,
             sends_unhealthy_endpoints,
+            locality_priority,
+            default_lb_policy,
+            least_request_choices,
+            retry_back_off,
+            retry_backoff_field,
+            retry_on,
+            connect_timeout_ms,
             remote_endpoints,
             workload_entry_ports,
             workload_entry_without_network_is_local,
@@ -800,6 +982,28 @@ pub struct EnvoyOutlierDetection {
 
 #[cfg(feature = "resources")]
 impl DataPlane {
+    /// The load-balancing policy of a cluster whose DestinationRule has `lb`: its `simple`
+    /// algorithm as Istio translates it (`LEAST_CONN` is `LEAST_REQUEST`), or
+    /// [`Self::default_lb_policy`] when it names none. `None` for a policy outside
+    /// [`EnvoyLbPolicy`] (consistent hash, `PASSTHROUGH`, backend utilization).
+    pub fn lb_policy(
+        &self,
+        lb: Option<&crate::networking::LoadBalancerSettings>,
+    ) -> Option<EnvoyLbPolicy> {
+        use crate::networking::{LbPolicy, SimpleLb};
+        match lb.and_then(|l| l.policy.as_ref()) {
+            None | Some(LbPolicy::Simple(SimpleLb::Unspecified)) => {
+                Some(self.default_lb_policy.value)
+            }
+            Some(LbPolicy::Simple(SimpleLb::LeastConn | SimpleLb::LeastRequest)) => {
+                Some(EnvoyLbPolicy::LeastRequest)
+            }
+            Some(LbPolicy::Simple(SimpleLb::RoundRobin)) => Some(EnvoyLbPolicy::RoundRobin),
+            Some(LbPolicy::Simple(SimpleLb::Random)) => Some(EnvoyLbPolicy::Random),
+            Some(_) => None,
+        }
+    }
+
     /// How this release's Istio turns `od` into Envoy's outlier detection.
     pub fn outlier_detection(
         &self,
@@ -963,6 +1167,120 @@ mod tests {
             at(21).threshold_placement(),
             ThresholdPlacement::SidecarInbound
         );
+    }
+
+    #[test]
+    fn locality_priorities_follow_istios_rule() {
+        let dp = at(30);
+        let none: &[(String, String)] = &[];
+        let p = |me: Option<&str>, eps: &[Option<&str>], f: &[(String, String)]| {
+            dp.locality_priorities(me, eps, f)
+        };
+        // Same region first, then same zone, then same sub-zone; dense from 0.
+        assert_eq!(
+            p(
+                Some("asia/a/x"),
+                &[
+                    Some("eu/z"),
+                    Some("asia/b"),
+                    Some("asia/a/y"),
+                    Some("asia/a/x")
+                ],
+                none
+            ),
+            vec![3, 2, 1, 0]
+        );
+        // Parts left out are equal to each other: "asia/a" and "asia/a" match fully, so an
+        // endpoint with a sub-zone ranks after them.
+        assert_eq!(
+            p(Some("asia/a"), &[Some("asia/a/x"), Some("asia/a")], none),
+            vec![1, 0]
+        );
+        // Without a locality on either side, endpoints with none come first.
+        assert_eq!(p(None, &[Some("us/a"), None], none), vec![1, 0]);
+        // Failover from the proxy's region: the `to` region before every other one.
+        let f = vec![("asia".to_owned(), "us".to_owned())];
+        assert_eq!(
+            p(
+                Some("asia/a"),
+                &[Some("eu/x"), Some("us/x"), Some("asia/a"), None],
+                &f
+            ),
+            vec![2, 1, 0, 2]
+        );
+        // A rule from another region changes nothing.
+        let other = vec![("eu".to_owned(), "us".to_owned())];
+        assert_eq!(
+            p(Some("asia/a"), &[Some("eu/x"), Some("us/x")], &other),
+            vec![0, 0]
+        );
+    }
+
+    #[test]
+    fn lb_policy_changes_at_1_14() {
+        assert_eq!(at(13).default_lb_policy.value, EnvoyLbPolicy::RoundRobin);
+        assert_eq!(at(14).default_lb_policy.value, EnvoyLbPolicy::LeastRequest);
+        assert!(
+            at(14)
+                .default_lb_policy
+                .source
+                .contains("istio/istio#37220")
+        );
+    }
+
+    #[test]
+    fn retry_back_off_doubles_up_to_ten_bases() {
+        let dp = at(30);
+        let bounds: Vec<u64> = (1..=6)
+            .map(|n| dp.retry_back_off_bound_ms(None, n))
+            .collect();
+        assert_eq!(bounds, vec![25, 50, 100, 200, 250, 250]);
+        assert_eq!(dp.retry_back_off_bound_ms(Some(100), 1), 100);
+        assert_eq!(dp.retry_back_off_bound_ms(Some(100), 9), 1000);
+        // Before VirtualService retries.backoff existed, a base in the route is not honoured.
+        assert_eq!(at(25).retry_back_off_bound_ms(Some(100), 1), 25);
+    }
+
+    #[test]
+    fn retry_on_conditions() {
+        let dp = at(30);
+        assert!(dp.retries_upstream_503("gateway-error"));
+        assert!(dp.retries_upstream_503("connect-failure, 503"));
+        assert!(!dp.retries_upstream_503("connect-failure,refused-stream"));
+        assert!(dp.retries_connect_failure("gateway-error"));
+        assert!(!dp.retries_connect_failure("503,retriable-status-codes"));
+    }
+
+    #[test]
+    fn connect_timeout_is_ten_seconds_from_1_6() {
+        assert_eq!(at(5).connect_timeout_ms.value, 1_000);
+        assert_eq!(at(6).connect_timeout_ms.value, 10_000);
+        assert_eq!(at(30).connect_timeout_ms.value, 10_000);
+    }
+
+    #[cfg(feature = "resources")]
+    #[test]
+    fn a_rules_simple_lb_wins_over_the_default() {
+        use crate::networking::{LbPolicy, LoadBalancerSettings, SimpleLb};
+        let lb = |s| LoadBalancerSettings {
+            policy: Some(LbPolicy::Simple(s)),
+            ..LoadBalancerSettings::default()
+        };
+        let dp = at(13);
+        assert_eq!(dp.lb_policy(None), Some(EnvoyLbPolicy::RoundRobin));
+        assert_eq!(
+            dp.lb_policy(Some(&lb(SimpleLb::LeastConn))),
+            Some(EnvoyLbPolicy::LeastRequest)
+        );
+        assert_eq!(
+            at(30).lb_policy(Some(&lb(SimpleLb::RoundRobin))),
+            Some(EnvoyLbPolicy::RoundRobin)
+        );
+        assert_eq!(
+            at(30).lb_policy(Some(&lb(SimpleLb::Unspecified))),
+            Some(EnvoyLbPolicy::LeastRequest)
+        );
+        assert_eq!(at(30).lb_policy(Some(&lb(SimpleLb::Passthrough))), None);
     }
 
     #[test]

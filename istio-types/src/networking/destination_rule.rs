@@ -214,7 +214,7 @@ pub enum SimpleLb {
     Passthrough,
     /// Round robin.
     RoundRobin,
-    /// The endpoint with the fewest outstanding requests (Envoy's default).
+    /// The endpoint with the fewest outstanding requests (Istio's default from 1.14).
     LeastRequest,
 }
 
