@@ -273,7 +273,7 @@ fn install_files(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersio
         .router_mode_defaults
         .value
         .is_some_and(|d| d.istioctl_sets_it_in_k8s_env);
-    if istioctl_only(fed, dataplane) {
+    if istioctl_only(fed, &dataplane) {
         // Only istioctl's chart hands the gateway's podAnnotations to its proxy: the values as
         // an IstioOperator, for `istioctl manifest apply` (1.5 has no `istioctl install`).
         let operator = serde_json::json!({
@@ -310,7 +310,7 @@ fn install_files(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersio
 
 /// Whether the gateway's statistics need istioctl: `proxyStats` on, and a release whose Helm
 /// chart does not pass the gateway's podAnnotations to its proxy.
-fn istioctl_only(fed: &ValidatedFederation, dataplane: DataPlane) -> bool {
+fn istioctl_only(fed: &ValidatedFederation, dataplane: &DataPlane) -> bool {
     fed.observability().proxy_stats()
         && dataplane.gateway_pod_annotations.value == GatewayPodAnnotations::IstioctlChartOnly
 }
@@ -350,7 +350,7 @@ fn runbook(
         .router_mode_defaults
         .value
         .is_some_and(|d| d.istioctl_sets_it_in_k8s_env);
-    if istioctl_only(fed, dataplane) {
+    if istioctl_only(fed, &dataplane) {
         steps.push(format!(
             "# Install Istio {version} into context {ctx} with istioctl: istioctl manifest apply -f {INSTALL_OPERATOR} (the values of {INSTALL_VALUES}). Its Helm chart (install/kubernetes/helm/istio) puts the gateway's podAnnotations on the pod only, where the proxy never reads them: the gateway would not export the overflow statistics."
         ));

@@ -456,7 +456,11 @@ fn install_values(bundle: &Bundle) -> BTreeMap<String, Value> {
     bundle
         .files
         .iter()
-        .filter(|f| f.name.ends_with(".yaml"))
+        .filter(|f| {
+            std::path::Path::new(&f.name)
+                .extension()
+                .is_some_and(|e| e == "yaml")
+        })
         .map(|f| {
             let v: Value = serde_saphyr::from_str(&f.contents)
                 .unwrap_or_else(|e| panic!("{}: not YAML: {e}", f.name));
