@@ -567,6 +567,31 @@ fn global_values(fed: &ValidatedFederation, consumer: &Cluster) -> serde_json::V
     serde_json::Value::Object(global)
 }
 
+/// The `istio/gateway` chart's values for `cluster`'s gateway: pinned to its zone, and with
+/// `proxyStats` the annotations that make its proxy export the overflow statistics (the chart's
+/// `podAnnotations`, merged with the chart's own by Helm).
+fn gateway_chart_values(fed: &ValidatedFederation, cluster: &Cluster) -> serde_json::Value {
+    let mut values = serde_json::json!({"nodeSelector": {(k8s::ZONE_LABEL): zone(cluster)}});
+    let stats = crate::proxy_config::gateway_annotations(fed);
+    if !stats.is_empty() {
+        values["podAnnotations"] = serde_json::json!(stats);
+    }
+    values
+}
+
+/// The IstioOperator's values: `global`, and with `proxyStats` the gateways' annotations as
+/// `gateways.istio-ingressgateway.podAnnotations`, which every ingress gateway component is
+/// rendered with (the value, not `k8s.podAnnotations`: see
+/// [`crate::proxy_config::gateway_annotations`]).
+fn operator_values(fed: &ValidatedFederation, consumer: &Cluster) -> serde_json::Value {
+    let mut values = serde_json::json!({"global": global_values(fed, consumer)});
+    let stats = crate::proxy_config::gateway_annotations(fed);
+    if !stats.is_empty() {
+        values["gateways"] = serde_json::json!({"istio-ingressgateway": {"podAnnotations": stats}});
+    }
+    values
+}
+
 /// The Helm values files (Istio >= 1.12) or the IstioOperator (older releases) the consumer's
 /// runbook installs Istio with.
 fn helm_values(
@@ -596,7 +621,7 @@ fn helm_values(
                     "Helm values of istio/gateway in {}",
                     ingress_namespace(c.name().as_str())
                 )),
-                &serde_json::json!({"nodeSelector": {(k8s::ZONE_LABEL): zone(c)}}),
+                &gateway_chart_values(fed, c),
             ));
         }
         files
@@ -626,7 +651,7 @@ fn helm_values(
             "spec": {
                 "profile": "default",
                 "components": {"ingressGateways": gateways},
-                "values": {"global": global_values(fed, consumer)},
+                "values": operator_values(fed, consumer),
             },
         });
         vec![yaml_file(

@@ -287,7 +287,8 @@ fn envoy_panels(fed: &ValidatedFederation) -> Vec<Panel> {
         title: "Active ejections",
         description: "Endpoints outlier detection holds ejected, per client Envoy cluster \
             (envoy outlier_detection.ejections_active). Exported by the proxies that \
-            include the statistic (the federated services' pods carry the annotation)."
+            include the statistic (the federated services' pods, and each cluster's ingress gateway \
+            installed with the rendered values, carry the annotation)."
             .to_owned(),
         unit: "short",
         queries: vec![query(

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use fed_model::{Cluster, IstioVersion, Overflow, Service as FedService, ValidatedFederation};
-use istio_types::dataplane::{RouterMode, ThresholdPlacement};
+use istio_types::dataplane::{DataPlane, GatewayPodAnnotations, RouterMode, ThresholdPlacement};
 
 use crate::bundle::{AuxFile, Bundle, Object};
 use crate::istio::DestinationRuleShape;
@@ -238,10 +238,21 @@ fn install_files(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersio
     } else {
         values.insert("global".into(), global.into());
     }
+    let mut gateway = serde_json::Map::new();
     if sni_dnat {
+        gateway.insert(
+            "env".into(),
+            serde_json::json!({ROUTER_MODE_ENV: RouterMode::SniDnat.as_str()}),
+        );
+    }
+    let stats = crate::proxy_config::gateway_annotations(fed);
+    if !stats.is_empty() {
+        gateway.insert("podAnnotations".into(), serde_json::json!(stats));
+    }
+    if !gateway.is_empty() {
         values.insert(
             "gateways".into(),
-            serde_json::json!({"istio-ingressgateway": {"env": {ROUTER_MODE_ENV: RouterMode::SniDnat.as_str()}}}),
+            serde_json::json!({"istio-ingressgateway": gateway}),
         );
     }
     let header = |what: &str, how: &str| {
@@ -262,7 +273,20 @@ fn install_files(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersio
         .router_mode_defaults
         .value
         .is_some_and(|d| d.istioctl_sets_it_in_k8s_env);
-    if sni_dnat && k8s_env {
+    if istioctl_only(fed, &dataplane) {
+        // Only istioctl's chart hands the gateway's podAnnotations to its proxy: the values as
+        // an IstioOperator, for `istioctl manifest apply` (1.5 has no `istioctl install`).
+        let operator = serde_json::json!({
+            "apiVersion": "install.istio.io/v1alpha1",
+            "kind": "IstioOperator",
+            "spec": {"values": values},
+        });
+        files.push(AuxFile {
+            name: INSTALL_OPERATOR.into(),
+            contents: header("IstioOperator", "istioctl manifest apply -f this file")
+                + &istio_types::write::to_yaml(&operator).unwrap_or_default(),
+        });
+    } else if sni_dnat && k8s_env {
         let operator = serde_json::json!({
             "apiVersion": "install.istio.io/v1alpha1",
             "kind": "IstioOperator",
@@ -282,6 +306,13 @@ fn install_files(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersio
         });
     }
     files
+}
+
+/// Whether the gateway's statistics need istioctl: `proxyStats` on, and a release whose Helm
+/// chart does not pass the gateway's podAnnotations to its proxy.
+fn istioctl_only(fed: &ValidatedFederation, dataplane: &DataPlane) -> bool {
+    fed.observability().proxy_stats()
+        && dataplane.gateway_pod_annotations.value == GatewayPodAnnotations::IstioctlChartOnly
 }
 
 /// The Helm values file of a peer.
@@ -319,7 +350,15 @@ fn runbook(
         .router_mode_defaults
         .value
         .is_some_and(|d| d.istioctl_sets_it_in_k8s_env);
-    if target && dataplane.needs_sni_dnat() && k8s_env {
+    if istioctl_only(fed, &dataplane) {
+        steps.push(format!(
+            "# Install Istio {version} into context {ctx} with istioctl: istioctl manifest apply -f {INSTALL_OPERATOR} (the values of {INSTALL_VALUES}). Its Helm chart (install/kubernetes/helm/istio) puts the gateway's podAnnotations on the pod only, where the proxy never reads them: the gateway would not export the overflow statistics."
+        ));
+        steps.push(format!(
+            "kubectl --context {ctx} -n {ISTIO_SYSTEM} get deployment istio-ingressgateway -o jsonpath='{{.spec.template.spec.containers[0].env[?(@.name==\"ISTIO_METAJSON_ANNOTATIONS\")].value}}'   # must name {annotation}: the gateway's proxy exports the overflow statistics only then",
+            annotation = crate::proxy_config::STATS_INCLUSION_REGEXPS_ANNOTATION,
+        ));
+    } else if target && dataplane.needs_sni_dnat() && k8s_env {
         steps.push(format!(
             "# Install Istio {version} into context {ctx}: istioctl install -f {INSTALL_OPERATOR} (its profile sets the gateway's router mode in k8s.env, which values cannot override), or helm with {INSTALL_VALUES}."
         ));

@@ -79,6 +79,38 @@ pub fn stats_matcher_part() -> Value {
     Value::Object(part)
 }
 
+/// The annotations the ingress gateway's pod needs so that its proxy exports
+/// [`OVERFLOW_STATS_REGEXPS`] too, in the form the release reads (as [`pod_annotations`]); empty
+/// with `proxyStats` off. The gateway is the client whose outlier detection ejects the local
+/// endpoints of requests entering the cluster, so its ejections are the ones the dashboard is
+/// for. Only the gateway is asked, not every proxy through `meshConfig.defaultConfig`: each
+/// statistic is one series per Envoy cluster per proxy, and the dashboard reads only the
+/// federated services' clients. Installers write these as the gateway's `podAnnotations`
+/// value, which reaches the proxy through the charts
+/// [`DataPlane::gateway_pod_annotations`] names (never through IstioOperator
+/// `k8s.podAnnotations`, which up to 1.10 skips the proxy's `ISTIO_METAJSON_ANNOTATIONS`).
+pub fn gateway_annotations(fed: &ValidatedFederation) -> BTreeMap<String, String> {
+    let dp = DataPlane::of(crate::analyze::release(fed));
+    let mut out = BTreeMap::new();
+    if fed.observability().proxy_stats() {
+        match dp.stats_inclusion.value {
+            StatsInclusion::ProxyConfig => {
+                out.insert(
+                    PROXY_CONFIG_ANNOTATION.to_owned(),
+                    stats_matcher_part().to_string(),
+                );
+            }
+            StatsInclusion::SidecarAnnotation => {
+                out.insert(
+                    STATS_INCLUSION_REGEXPS_ANNOTATION.to_owned(),
+                    OVERFLOW_STATS_REGEXPS.join(","),
+                );
+            }
+        }
+    }
+    out
+}
+
 /// The annotations of `svc`'s pods: the merged `proxy.istio.io/config` and, on releases that
 /// read statistics from a pod annotation of their own, that annotation.
 pub fn pod_annotations(

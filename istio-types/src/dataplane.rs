@@ -239,6 +239,24 @@ pub enum StatsInclusion {
     ProxyConfig,
 }
 
+/// Which installers' ingress-gateway charts hand the gateway's `podAnnotations` value to the
+/// gateway's proxy, so that the gateway asks for extra statistics the way a pod does
+/// ([`DataPlane::stats_inclusion`]). An installer writes the value onto the gateway's pod;
+/// the gateway is not injected (before the `istio/gateway` chart), so its proxy sees only what
+/// the chart passes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GatewayPodAnnotations {
+    /// Only istioctl's chart (`manifests/gateways/istio-ingress`), which copies them into the
+    /// proxy's `ISTIO_METAJSON_ANNOTATIONS`; the Helm chart (`install/kubernetes/helm/istio`)
+    /// puts them on the pod alone, and the proxy reads no annotation of its pod.
+    IstioctlChartOnly,
+    /// Every installer's chart: the value `gateways.istio-ingressgateway.podAnnotations`
+    /// (istioctl, and Helm from the `manifests/charts` tree) and, from Istio 1.12, the
+    /// `istio/gateway` chart's `podAnnotations` (its pod is injected, the injector merges
+    /// `proxy.istio.io/config`).
+    EveryChart,
+}
+
 /// Where a release needs the server-side limits of an overflow rule, so that the client's
 /// outlier detection sees the server's overflow as an ejectable upstream error. Derived from
 /// the facts ([`DataPlane::threshold_placement`]).
@@ -392,6 +410,8 @@ pub struct DataPlane {
     // Telemetry.
     /// How a pod includes extra Envoy statistics.
     pub stats_inclusion: Fact<StatsInclusion>,
+    /// Which installers' gateway charts pass the gateway's `podAnnotations` to its proxy.
+    pub gateway_pod_annotations: Fact<GatewayPodAnnotations>,
     /// `istio_requests_total` carries `source_cluster` and `destination_cluster` when istiod
     /// is installed with `global.multiCluster.clusterName` (as the rendered install values do).
     pub request_cluster_labels: Fact<bool>,
@@ -654,6 +674,14 @@ impl DataPlane {
                     StatsInclusion::SidecarAnnotation
                 },
                 "II 1.5.10 pilot/pkg/model/context.go 325 (sidecar.istio.io/statsInclusionRegexps); II 1.8.6 pkg/bootstrap/config.go 247 (ProxyConfig.ProxyStatsMatcher read; the annotation still wins when both are set, II 1.30.3 pkg/bootstrap/config.go 249-257); II 1.6.14 pkg/kube/inject/inject.go 467 (proxy.istio.io/config merged at injection)",
+            ),
+            gateway_pod_annotations: fact(
+                if r.at_least(1, 6) {
+                    GatewayPodAnnotations::EveryChart
+                } else {
+                    GatewayPodAnnotations::IstioctlChartOnly
+                },
+                "II 1.5.10 manifests/gateways/istio-ingress/templates/deployment.yaml 290-293 (ISTIO_METAJSON_ANNOTATIONS from podAnnotations), install/kubernetes/helm/istio/charts/gateways/templates/deployment.yaml 34-38 (on the pod only), pkg/bootstrap/config.go 423-470 (node metadata from ISTIO_META*/ISTIO_METAJSON_* and the labels file only); II 1.6.14 manifests/charts/gateways/istio-ingress/templates/deployment.yaml 224-227, 277 (the one gateway chart: ISTIO_METAJSON_ANNOTATIONS and the downward-API annotations file), values.yaml 68; II 1.8.6 pilot/cmd/pilot-agent/config.go 38-50 (proxy.istio.io/config read from that file); II 1.12.9 manifests/charts/gateway/values.yaml 22 and pkg/kube/inject/webhook.go 557 (istio/gateway podAnnotations, merged at injection)",
             ),
             request_cluster_labels: fact(
                 r.at_least(1, 6),
@@ -919,6 +947,7 @@ impl DataPlane {
             destination_rule_workload_selector,
             destination_rule_proxy_namespace_first,
             stats_inclusion,
+            gateway_pod_annotations,
             request_cluster_labels,
             ca_cert_chain_expiry_metric,
             sidecar_default_concurrency,

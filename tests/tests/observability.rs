@@ -450,3 +450,117 @@ fn bad_observability_settings_are_reported_with_their_paths() {
         "{paths:?}"
     );
 }
+
+/// The install files of `bundle`, parsed as YAML, by name.
+fn install_values(bundle: &Bundle) -> BTreeMap<String, Value> {
+    bundle
+        .files
+        .iter()
+        .filter(|f| {
+            std::path::Path::new(&f.name)
+                .extension()
+                .is_some_and(|e| e == "yaml")
+        })
+        .map(|f| {
+            let v: Value = serde_saphyr::from_str(&f.contents)
+                .unwrap_or_else(|e| panic!("{}: not YAML: {e}", f.name));
+            (f.name.clone(), v)
+        })
+        .collect()
+}
+
+/// The gateway's annotations each install file carries (the key its chart reads).
+fn gateway_annotations(name: &str, v: &Value) -> Option<Value> {
+    let a = if name.starts_with("gateway-values-") {
+        &v["podAnnotations"]
+    } else if name == "istio-operator.yaml" {
+        &v["spec"]["values"]["gateways"]["istio-ingressgateway"]["podAnnotations"]
+    } else {
+        &v["gateways"]["istio-ingressgateway"]["podAnnotations"]
+    };
+    (!a.is_null()).then(|| a.clone())
+}
+
+fn exports_the_statistics(a: &Value, minor: u32) -> bool {
+    if minor >= 8 {
+        a.get("sidecar.istio.io/statsInclusionRegexps").is_none()
+            && a["proxy.istio.io/config"].as_str().is_some_and(|c| {
+                let c: Value = serde_json::from_str(c).expect("JSON");
+                c["proxyStatsMatcher"]["inclusionRegexps"]
+                    .as_array()
+                    .is_some_and(|r| r.contains(&Value::from(".*outlier_detection.*")))
+            })
+    } else {
+        a.get("proxy.istio.io/config").is_none()
+            && a["sidecar.istio.io/statsInclusionRegexps"]
+                .as_str()
+                .is_some_and(|r| r.split(',').any(|r| r == ".*outlier_detection.*"))
+    }
+}
+
+/// On each side of every boundary (the annotation's form at 1.8, istioctl-only at 1.6, the
+/// istio/gateway chart at 1.12): with proxyStats on, every install file that installs a gateway
+/// carries its statistics in the form the release reads; with it off, none does.
+#[test]
+fn the_ingress_gateways_export_the_overflow_statistics_too() {
+    for minor in [5, 6, 7, 8, 11, 12, 30] {
+        for (name, example) in [("apan", APAN), ("liqo", LIQO)] {
+            let on = render(&doc(example, minor));
+            let mut seen = 0;
+            for b in &on {
+                for (file, v) in install_values(b) {
+                    if file == "istiod-values.yaml" {
+                        assert!(gateway_annotations(&file, &v).is_none());
+                        assert!(v.get("podAnnotations").is_none(), "{name} 1.{minor}");
+                        continue;
+                    }
+                    let a = gateway_annotations(&file, &v)
+                        .unwrap_or_else(|| panic!("{name} 1.{minor} {file}: no annotations"));
+                    assert!(
+                        exports_the_statistics(&a, minor),
+                        "{name} 1.{minor} {file}: {a}"
+                    );
+                    seen += 1;
+                }
+            }
+            assert!(seen > 0, "{name} 1.{minor}");
+            let off = render(
+                &(doc(example, minor).replace(
+                    "  observability:\n",
+                    "  observability:\n    proxyStats: false\n",
+                )),
+            );
+            for b in &off {
+                for (file, v) in install_values(b) {
+                    assert!(
+                        gateway_annotations(&file, &v).is_none(),
+                        "{name} 1.{minor} {file} with proxyStats off"
+                    );
+                }
+            }
+        }
+    }
+    // 1.5: only istioctl's chart passes them on, so the peers get an IstioOperator and the
+    // runbook installs with istioctl; from 1.6 the Helm values do.
+    for (minor, operator) in [(5, true), (6, false)] {
+        for b in render(&doc(APAN, minor)) {
+            let files = install_values(&b);
+            assert_eq!(
+                files.contains_key("istio-operator.yaml"),
+                operator,
+                "1.{minor}"
+            );
+            let runbook = &b
+                .files
+                .iter()
+                .find(|f| f.name == "RUNBOOK.md")
+                .unwrap()
+                .contents;
+            assert_eq!(
+                runbook.contains("istioctl manifest apply -f istio-operator.yaml"),
+                operator,
+                "1.{minor}"
+            );
+        }
+    }
+}
