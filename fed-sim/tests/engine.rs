@@ -18,6 +18,14 @@ fn load(concurrency: u32, requests: u64) -> Load {
     }
 }
 
+/// Each endpoint's cluster and the priority the client gives it, in the plan's order.
+fn priorities(plan: &Plan) -> Vec<(usize, u32)> {
+    plan.endpoints
+        .iter()
+        .map(|e| (e.cluster, e.priority))
+        .collect()
+}
+
 /// A client with `n` local pods, the first `k` unreachable, and one peer endpoint at the next
 /// priority; an unreachable pod is ejected at its first failure and stays out for an hour.
 fn shares_plan(n: usize, k: usize) -> Plan {
@@ -136,12 +144,7 @@ fn client_side_limits_at_1_12_eject_the_peer_too() {
 #[test]
 fn three_peers_spill_in_failover_order() {
     let mesh = common::p2p_server_side(IstioRelease::new(1, 30), common::SEEDS, &[1, 1, 1]);
-    let plan = fed_sim::translate(&mesh, &load(1, 1)).unwrap();
-    let prio: Vec<(usize, u32)> = plan
-        .endpoints
-        .iter()
-        .map(|e| (e.cluster, e.priority))
-        .collect();
+    let prio = priorities(&fed_sim::translate(&mesh, &load(1, 1)).unwrap());
     assert_eq!(prio, vec![(0, 0), (1, 1), (2, 2)]);
     // The local pod overflows and is ejected: the first peer takes everything, the second
     // nothing.
@@ -319,12 +322,7 @@ fn unlabelled_nodes_still_rank_local_pods_first() {
     // proxy's side to match would put every endpoint in one priority.
     let mut mesh = common::p2p(IstioRelease::new(1, 30), common::SEEDS, &[1, 1, 1]);
     mesh.clusters[0].locality = None;
-    let plan = fed_sim::translate(&mesh, &load(1, 1)).unwrap();
-    let prio: Vec<(usize, u32)> = plan
-        .endpoints
-        .iter()
-        .map(|e| (e.cluster, e.priority))
-        .collect();
+    let prio = priorities(&fed_sim::translate(&mesh, &load(1, 1)).unwrap());
     assert_eq!(prio, vec![(0, 0), (1, 1), (2, 1)]);
     let dp = DataPlane::of(IstioRelease::new(1, 30));
     assert_eq!(

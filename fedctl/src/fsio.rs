@@ -63,8 +63,8 @@ pub(crate) fn replace_dir(
 /// Writes `files` under a new folder `root`. Nothing is synced to disk file by file: the
 /// output is made again byte for byte by rendering again, and a crash before the swap leaves
 /// only the temporary folder, never a half-written `target` (a `fsync` per file made
-/// `render -o` of 102,881 files about 14 times slower; BENCHMARKS.md). Each folder is
-/// created once, not once per file.
+/// `render -o` about 14 times slower when it wrote one file per object; BENCHMARKS.md). Each
+/// folder is created once, not once per file.
 fn write_tree(root: &Path, files: &[OutputFile], marker_note: &str) -> Result<(), WriteError> {
     if root.exists() {
         std::fs::remove_dir_all(root).map_err(io("remove", root))?;

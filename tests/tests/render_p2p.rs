@@ -515,7 +515,7 @@ fn kustomization_lists_one_file_per_kind_in_apply_order() {
             listed,
             expected.iter().map(String::as_str).collect::<Vec<_>>()
         );
-        let kinds: std::collections::BTreeSet<&str> = b.objects.iter().map(|o| o.kind()).collect();
+        let kinds: std::collections::BTreeSet<&str> = b.objects.iter().map(Object::kind).collect();
         assert_eq!(listed.len(), kinds.len(), "one file per kind");
         // Every object is a document of its kind's file, in the bundle's order, and nothing else
         // is: the files read back give the bundle's objects.
@@ -541,7 +541,7 @@ fn kustomization_lists_one_file_per_kind_in_apply_order() {
                 "{name}: mode 0600 exactly when it holds a Secret"
             );
         }
-        let objects: Vec<serde_json::Value> = b.objects.iter().map(|o| o.to_json_value()).collect();
+        let objects: Vec<serde_json::Value> = b.objects.iter().map(Object::to_json_value).collect();
         assert_eq!(read_back, objects);
         assert!(
             !listed.contains(&"RUNBOOK.md") && !listed.contains(&"istio-values.yaml"),
@@ -564,7 +564,7 @@ fn a_service_account_two_services_share_is_rendered_once() {
     );
     let doc = format!("{}{block}{second}", &APAN[..start]);
     for b in render(&doc) {
-        let accounts: Vec<&str> = b.of_kind("ServiceAccount").map(|o| o.name()).collect();
+        let accounts: Vec<&str> = b.of_kind("ServiceAccount").map(Object::name).collect();
         assert_eq!(accounts, ["runner"], "{}", b.cluster);
         assert_eq!(b.of_kind("Deployment").count(), 2, "{}", b.cluster);
     }
