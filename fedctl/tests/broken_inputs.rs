@@ -6,14 +6,15 @@
 //! convert may accept or skip it), `istio-*` holds invalid Istio resources (every verb fails).
 //! Files that stress the readers' limits (billion laughs, 10 MB, deep nesting) are generated.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-const FEDCTL: &str = env!("CARGO_BIN_EXE_fedctl");
+use common::{FEDCTL, example, scratch};
 
 fn corpus() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/broken");
@@ -24,25 +25,6 @@ fn corpus() -> Vec<PathBuf> {
     files.sort();
     assert!(files.len() >= 20, "the corpus is there: {files:?}");
     files
-}
-
-fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples")
-        .join(name)
-}
-
-/// A fresh scratch folder under the target dir.
-fn scratch(what: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "broken-{what}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// Runs fedctl with no usable cluster anywhere: `KUBECONFIG` is a file that is not a

@@ -2,23 +2,16 @@
 //! through a kubeconfig file: two APAN clusters made by `fedctl certs` and `fedctl apply`, then
 //! seeded as an installed Istio 1.5 federation; each broken in turn.
 
+mod common;
 #[path = "../../fed-apply/tests/fake/mod.rs"]
 mod fake;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use common::{FEDCTL, scratch};
 use fake::{FakeApiServer, seed};
 use serde_json::{Value, json};
-
-const FEDCTL: &str = env!("CARGO_BIN_EXE_fedctl");
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("fedctl-check-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Runs fedctl off the runtime's workers, so that the fake servers keep answering it.
 async fn fedctl(args: Vec<String>) -> Output {
@@ -38,7 +31,7 @@ fn args(list: &[&str]) -> Vec<String> {
 }
 
 fn apan() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/apan.yaml")
+    common::example("apan.yaml")
 }
 
 /// `fedctl certs` for the APAN clusters into `dir/certs`.

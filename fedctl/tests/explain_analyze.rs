@@ -1,34 +1,12 @@
 //! `fedctl explain`, and the analyzers' findings in `fedctl validate` and `fedctl lint`.
 
-use std::io::Write as _;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-const FEDCTL: &str = env!("CARGO_BIN_EXE_fedctl");
+use common::fedctl;
 
+/// An example's path as an argument.
 fn example(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn fedctl(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(FEDCTL)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("fedctl runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    common::example(name).display().to_string()
 }
 
 #[test]

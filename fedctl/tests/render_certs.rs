@@ -1,25 +1,19 @@
 //! `fedctl render` and `fedctl certs` as a user runs them: exit codes, files, and nothing
 //! half-written or overwritten.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use common::scratch;
 
 fn fedctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fedctl"))
-        .args(args)
-        .output()
-        .expect("fedctl runs")
+    common::fedctl(args, "")
 }
 
 fn apan() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/apan.yaml")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("fedctl-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::example("apan.yaml")
 }
 
 fn read_tree(root: &Path) -> Vec<(String, String)> {

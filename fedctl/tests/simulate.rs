@@ -1,39 +1,21 @@
 //! `fedctl simulate`: the seeds' experiment on the APAN example per release, objects edited in
 //! a `render -o` folder, and bad input.
 
-use std::io::Write as _;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+
+use common::fedctl;
 
 use istio_types::IstioResource;
 use istio_types::networking::{ConnectionPoolSettings, DestinationRule};
 use istio_types::read::{Document, read_stream_map};
 use serde_json::Value;
 
-const FEDCTL: &str = env!("CARGO_BIN_EXE_fedctl");
-
 fn apan_at(version: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/apan.yaml");
-    std::fs::read_to_string(path)
+    std::fs::read_to_string(common::example("apan.yaml"))
         .unwrap()
         .replace("version: \"1.5\"", &format!("version: \"{version}\""))
-}
-
-fn fedctl(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(FEDCTL)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("fedctl runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 fn simulate(doc: &str, extra: &[&str]) -> Value {
