@@ -51,15 +51,18 @@ pub(crate) fn run(args: &Args) -> u8 {
         exit::USAGE
     };
     let result = match &args.output {
-        None => per_cluster(&fed, &clusters, fed_render::Bundle::to_yaml_stream)
-            .map_err(fail)
-            .and_then(|rendered| stream(&rendered)),
+        None => per_cluster(&fed, &clusters, |b| {
+            b.to_yaml_stream().map_err(|e| e.to_string())
+        })
+        .map_err(fail)
+        .and_then(|rendered| stream(&rendered)),
         Some(dir) => folders(&fed, &clusters, dir, args).map_err(fail),
     };
     result.err().unwrap_or(exit::OK)
 }
 
-/// One cluster's bundle turned into text (a YAML stream, or the files of its folder).
+/// What was made of one cluster's bundle: its YAML stream, or the number of files written
+/// for it.
 struct Rendered<T> {
     cluster: String,
     context: String,
@@ -68,18 +71,18 @@ struct Rendered<T> {
 
 /// Each cluster is rendered and turned into text on its own, one per core, and its objects
 /// dropped before the next: a large federation never holds every bundle at once. The results
-/// come back in cluster order; nothing is written before all of them are made.
+/// come back in cluster order; the first error in cluster order is the one returned.
 fn per_cluster<T: Send>(
     fed: &fed_model::ValidatedFederation,
     clusters: &[&str],
-    text: impl Fn(&fed_render::Bundle) -> Result<T, fed_render::RenderError> + Sync,
+    text: impl Fn(&fed_render::Bundle) -> Result<T, String> + Sync,
 ) -> Result<Vec<Rendered<T>>, String> {
     crate::par::map(clusters, |name| {
         let bundle = fed_render::render_cluster(fed, name)
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("cluster {name} rendered no bundle"))?;
         Ok(Rendered {
-            text: text(&bundle).map_err(|e| e.to_string())?,
+            text: text(&bundle)?,
             cluster: bundle.cluster,
             context: bundle.context,
         })
@@ -100,6 +103,10 @@ fn stream(rendered: &[Rendered<String>]) -> Result<(), u8> {
     })
 }
 
+/// Each cluster's files are written into the replacement folder by the thread that rendered
+/// them, as soon as they are made, so writing overlaps rendering and a cluster's text is
+/// dropped once on disk. An error anywhere drops the staging: the replacement is removed and
+/// the output folder is left as it was.
 fn folders(
     fed: &fed_model::ValidatedFederation,
     clusters: &[&str],
@@ -111,28 +118,37 @@ fn folders(
         env!("CARGO_PKG_VERSION"),
         args.file.display()
     );
-    let rendered = per_cluster(fed, clusters, fed_render::Bundle::to_files)?;
-    let mut written = Vec::new();
-    if args.cluster.is_some() {
+    let one = args.cluster.is_some();
+    if one {
         // Only that cluster's folder is replaced; the others are left as they are.
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        for r in rendered {
-            let files = strip_prefix(r.text, &r.cluster);
-            fsio::replace_dir(&dir.join(&r.cluster), &files, &note).map_err(|e| e.to_string())?;
-            written.push((r.cluster, files.len()));
-        }
-    } else {
-        let mut files = Vec::new();
-        for r in rendered {
-            written.push((r.cluster, r.text.len()));
-            files.extend(r.text);
-        }
-        files.extend(fed_render::graph::output_files(fed));
-        fsio::replace_dir(dir, &files, &note).map_err(|e| e.to_string())?;
     }
-    for (cluster, n) in written {
-        eprintln!("{}: {n} files", dir.join(cluster).display());
+    let staging = if one {
+        // `clusters` is that cluster alone.
+        fsio::Staging::begin(&dir.join(clusters[0]), &note)
+    } else {
+        fsio::Staging::begin(dir, &note)
+    }
+    .map_err(|e| e.to_string())?;
+    let written = per_cluster(fed, clusters, |bundle| {
+        let files = bundle.to_files().map_err(|e| e.to_string())?;
+        let files = if one {
+            strip_prefix(files, &bundle.cluster)
+        } else {
+            files
+        };
+        staging.write(&files).map_err(|e| e.to_string())?;
+        Ok(files.len())
+    })?;
+    if !one {
+        staging
+            .write(&fed_render::graph::output_files(fed))
+            .map_err(|e| e.to_string())?;
+    }
+    staging.commit().map_err(|e| e.to_string())?;
+    for r in written {
+        eprintln!("{}: {} files", dir.join(&r.cluster).display(), r.text);
     }
     Ok(())
 }
