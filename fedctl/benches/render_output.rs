@@ -1,7 +1,8 @@
 //! `fedctl render` as a whole process on the 16-peer, 2,000-service federation
 //! (`testkit::bench::peer_to_peer`): to standard output, and to a folder (`-o DIR`: one file
-//! per kind per cluster, 16 x 12 + the graph files), new and replacing the previous render. The folder must cost little more than the
-//! stream: the same text goes out, only split into files.
+//! per kind per cluster, 16 x 12, and the federation's picture), new and replacing the
+//! previous render. The folder must cost little more than the stream: the same text goes out,
+//! only split into files.
 //!
 //! `cargo bench -p fedctl --bench render_output`
 
