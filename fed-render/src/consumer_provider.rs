@@ -429,7 +429,8 @@ fn istio_install_steps(
                  `istio: ingressgateway` and pinned to its cluster's zone."
             ),
             &[format!(
-                "istioctl install --context {ctx} -f istio-operator.yaml"
+                "istioctl {install} --context {ctx} -f istio-operator.yaml",
+                install = version.dataplane().istioctl_install.value,
             )],
         );
     }
@@ -656,7 +657,7 @@ fn helm_values(
         });
         vec![yaml_file(
             "istio-operator.yaml".into(),
-            &note("istioctl install settings"),
+            &note("IstioOperator settings for istioctl (RUNBOOK.md says how)"),
             &operator,
         )]
     }

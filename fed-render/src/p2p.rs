@@ -275,7 +275,7 @@ fn install_files(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersio
         .is_some_and(|d| d.istioctl_sets_it_in_k8s_env);
     if istioctl_only(fed, &dataplane) {
         // Only istioctl's chart hands the gateway's podAnnotations to its proxy: the values as
-        // an IstioOperator, for `istioctl manifest apply` (1.5 has no `istioctl install`).
+        // an IstioOperator, for the release's istioctl.
         let operator = serde_json::json!({
             "apiVersion": "install.istio.io/v1alpha1",
             "kind": "IstioOperator",
@@ -283,8 +283,10 @@ fn install_files(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersio
         });
         files.push(AuxFile {
             name: INSTALL_OPERATOR.into(),
-            contents: header("IstioOperator", "istioctl manifest apply -f this file")
-                + &istio_types::write::to_yaml(&operator).unwrap_or_default(),
+            contents: header(
+                "IstioOperator",
+                &format!("istioctl {} -f this file", dataplane.istioctl_install.value),
+            ) + &istio_types::write::to_yaml(&operator).unwrap_or_default(),
         });
     } else if sni_dnat && k8s_env {
         let operator = serde_json::json!({
@@ -301,8 +303,10 @@ fn install_files(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersio
         });
         files.push(AuxFile {
             name: INSTALL_OPERATOR.into(),
-            contents: header("IstioOperator", "istioctl install -f this file")
-                + &istio_types::write::to_yaml(&operator).unwrap_or_default(),
+            contents: header(
+                "IstioOperator",
+                &format!("istioctl {} -f this file", dataplane.istioctl_install.value),
+            ) + &istio_types::write::to_yaml(&operator).unwrap_or_default(),
         });
     }
     files
@@ -352,7 +356,8 @@ fn runbook(
         .is_some_and(|d| d.istioctl_sets_it_in_k8s_env);
     if istioctl_only(fed, &dataplane) {
         steps.push(format!(
-            "# Install Istio {version} into context {ctx} with istioctl: istioctl manifest apply -f {INSTALL_OPERATOR} (the values of {INSTALL_VALUES}). Its Helm chart (install/kubernetes/helm/istio) puts the gateway's podAnnotations on the pod only, where the proxy never reads them: the gateway would not export the overflow statistics."
+            "# Install Istio {version} into context {ctx} with istioctl: istioctl {install} -f {INSTALL_OPERATOR} (the values of {INSTALL_VALUES}). Its Helm chart (install/kubernetes/helm/istio) puts the gateway's podAnnotations on the pod only, where the proxy never reads them: the gateway would not export the overflow statistics.",
+            install = dataplane.istioctl_install.value,
         ));
         steps.push(format!(
             "kubectl --context {ctx} -n {ISTIO_SYSTEM} get deployment istio-ingressgateway -o jsonpath='{{.spec.template.spec.containers[0].env[?(@.name==\"ISTIO_METAJSON_ANNOTATIONS\")].value}}'   # must name {annotation}: the gateway's proxy exports the overflow statistics only then",
@@ -360,7 +365,8 @@ fn runbook(
         ));
     } else if target && dataplane.needs_sni_dnat() && k8s_env {
         steps.push(format!(
-            "# Install Istio {version} into context {ctx}: istioctl install -f {INSTALL_OPERATOR} (its profile sets the gateway's router mode in k8s.env, which values cannot override), or helm with {INSTALL_VALUES}."
+            "# Install Istio {version} into context {ctx}: istioctl {install} -f {INSTALL_OPERATOR} (its profile sets the gateway's router mode in k8s.env, which values cannot override), or helm with {INSTALL_VALUES}.",
+            install = dataplane.istioctl_install.value,
         ));
     } else {
         steps.push(format!(

@@ -409,6 +409,14 @@ fn old_istio_installs_with_istioctl_and_old_field_names() {
     assert!(!rb.contains("helm install"));
     let op = &hq.files[1].contents;
     assert!(op.contains("namespace: istio-ingress-edge2"), "{op}");
+    // istioctl 1.5 has no `install`: its command is `manifest apply`, as the table says.
+    let text_1_5 = THREE_PROVIDERS.replace("version: \"1.27\"", "version: \"1.5\"");
+    let rb_1_5 = &render(&text_1_5)[0].files[0].contents;
+    assert!(
+        rb_1_5.contains("istioctl manifest apply --context hq-admin -f istio-operator.yaml"),
+        "{rb_1_5}"
+    );
+    assert!(!rb_1_5.contains("istioctl install"), "{rb_1_5}");
     assert!(op.contains("istio: ingressgateway"), "{op}");
 
     let dr = hq

@@ -412,6 +412,9 @@ pub struct DataPlane {
     pub stats_inclusion: Fact<StatsInclusion>,
     /// Which installers' gateway charts pass the gateway's `podAnnotations` to its proxy.
     pub gateway_pod_annotations: Fact<GatewayPodAnnotations>,
+    /// The istioctl command that installs Istio from an IstioOperator file
+    /// (`istioctl <command> -f FILE`).
+    pub istioctl_install: Fact<&'static str>,
     /// `istio_requests_total` carries `source_cluster` and `destination_cluster` when istiod
     /// is installed with `global.multiCluster.clusterName` (as the rendered install values do).
     pub request_cluster_labels: Fact<bool>,
@@ -683,6 +686,14 @@ impl DataPlane {
                 },
                 "II 1.5.10 manifests/gateways/istio-ingress/templates/deployment.yaml 290-293 (ISTIO_METAJSON_ANNOTATIONS from podAnnotations), install/kubernetes/helm/istio/charts/gateways/templates/deployment.yaml 34-38 (on the pod only), pkg/bootstrap/config.go 423-470 (node metadata from ISTIO_META*/ISTIO_METAJSON_* and the labels file only); II 1.6.14 manifests/charts/gateways/istio-ingress/templates/deployment.yaml 224-227, 277 (the one gateway chart: ISTIO_METAJSON_ANNOTATIONS and the downward-API annotations file), values.yaml 68; II 1.8.6 pilot/cmd/pilot-agent/config.go 38-50 (proxy.istio.io/config read from that file); II 1.12.9 manifests/charts/gateway/values.yaml 22 and pkg/kube/inject/webhook.go 557 (istio/gateway podAnnotations, merged at injection)",
             ),
+            istioctl_install: fact(
+                if r.at_least(1, 6) {
+                    "install"
+                } else {
+                    "manifest apply"
+                },
+                "II 1.5.10 operator/cmd/mesh/manifest-apply.go 66 (`manifest apply`; istioctl 1.5 has no `install`); II 1.6.14 operator/cmd/mesh/manifest-apply.go 108-114 (`install`, an alias of `manifest apply`)",
+            ),
             request_cluster_labels: fact(
                 r.at_least(1, 6),
                 "II 1.6.14 manifests/charts/istio-control/istio-discovery/templates/telemetryv2_1.6.yaml 147-155 (source_cluster/destination_cluster dimensions when global.multiCluster.clusterName is set); istio/proxy#3229 (1.10.0: standard labels, istio/proxy 1.10.6 extensions/stats/plugin.h 68, 79); absent from istio/proxy 1.5.10 extensions/stats/plugin.h",
@@ -948,6 +959,7 @@ impl DataPlane {
             destination_rule_proxy_namespace_first,
             stats_inclusion,
             gateway_pod_annotations,
+            istioctl_install,
             request_cluster_labels,
             ca_cert_chain_expiry_metric,
             sidecar_default_concurrency,
