@@ -30,6 +30,7 @@ use std::fmt::Write as _;
 use fed_model::{Cluster, IstioVersion, Service as FedService, Topology, ValidatedFederation};
 
 use crate::bundle::{AuxFile, Bundle, Object};
+use crate::install::{self, has_helm_gateway_chart};
 use crate::liqo::{
     NamespaceMappingStrategy, NamespaceOffloading, NamespaceOffloadingSpec, PodOffloadingStrategy,
 };
@@ -45,8 +46,6 @@ pub const GATEWAY_RELEASE: &str = "istio-ingressgateway";
 pub const LOCAL_APP_LABEL: &str = "app-t";
 /// The label LIQO puts on its virtual nodes (`liqo.io/type: virtual-node`).
 const LIQO_VIRTUAL_NODE_LABEL: &str = "liqo.io/type";
-/// The first Istio release whose Helm repository has the `gateway` chart.
-const HELM_GATEWAY_CHART_SINCE: (u32, u32) = (1, 12);
 
 /// `istio-ingress-<cluster>`.
 pub fn ingress_namespace(cluster: &str) -> String {
@@ -265,14 +264,6 @@ fn label_nodes(cluster: &Cluster) -> String {
 }
 
 /// The Helm `--version` constraint for a `MAJOR.MINOR` release: its newest patch.
-fn chart_version(version: IstioVersion) -> String {
-    format!("~{version}.0")
-}
-
-fn has_helm_gateway_chart(version: IstioVersion) -> bool {
-    version.at_least(HELM_GATEWAY_CHART_SINCE.0, HELM_GATEWAY_CHART_SINCE.1)
-}
-
 fn consumer_runbook(
     fed: &ValidatedFederation,
     consumer: &Cluster,
@@ -381,7 +372,6 @@ fn istio_install_steps(
     all: &[&str],
 ) {
     if has_helm_gateway_chart(version) {
-        let v = chart_version(version);
         step(
             t,
             n,
@@ -389,17 +379,7 @@ fn istio_install_steps(
                 "Install the Istio {version} control plane here, with Helm (the seed adds \
                  `--set global.proxy.tracer=zipkin` for its Jaeger)."
             ),
-            &[
-                "helm repo add istio https://istio-release.storage.googleapis.com/charts"
-                    .to_owned(),
-                "helm repo update".to_owned(),
-                format!(
-                    "helm install istio-base istio/base -n {ISTIO_SYSTEM} --kube-context {ctx} --version '{v}'"
-                ),
-                format!(
-                    "helm install istiod istio/istiod -n {ISTIO_SYSTEM} --kube-context {ctx} --version '{v}' -f istiod-values.yaml --wait"
-                ),
-            ],
+            &install::helm_control_plane(ctx, version, "istiod-values.yaml"),
         );
         step(
             t,
@@ -408,12 +388,13 @@ fn istio_install_steps(
              here; LIQO runs a provider's gateway in that provider). Every release is named \
              istio-ingressgateway, so every gateway pod carries `istio: ingressgateway`, which the \
              Gateways select; the values pin each gateway to its cluster's zone.",
-            &all
-                .iter()
+            &all.iter()
                 .map(|c| {
-                    format!(
-                        "helm install {GATEWAY_RELEASE} istio/gateway -n {ns} --kube-context {ctx} --version '{v}' -f gateway-values-{c}.yaml",
-                        ns = ingress_namespace(c)
+                    install::helm_gateway(
+                        ctx,
+                        version,
+                        &ingress_namespace(c),
+                        &format!("gateway-values-{c}.yaml"),
                     )
                 })
                 .collect::<Vec<_>>(),

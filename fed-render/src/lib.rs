@@ -64,6 +64,7 @@ pub mod certs;
 mod consumer_provider;
 pub mod explain;
 pub mod graph;
+mod install;
 mod istio;
 pub mod k8s;
 pub mod labels;

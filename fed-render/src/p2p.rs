@@ -8,6 +8,7 @@ use fed_model::{Cluster, IstioVersion, Overflow, Service as FedService, Validate
 use istio_types::dataplane::{DataPlane, GatewayPodAnnotations, RouterMode, ThresholdPlacement};
 
 use crate::bundle::{AuxFile, Bundle, Object};
+use crate::install::{self, has_helm_gateway_chart};
 use crate::istio::DestinationRuleShape;
 use crate::{istio, k8s, runbook};
 
@@ -208,13 +209,101 @@ fn gateway_port(peer: &Cluster) -> u16 {
 /// The environment variable that sets a gateway's router mode.
 const ROUTER_MODE_ENV: &str = "ISTIO_META_ROUTER_MODE";
 
-/// The install files the peer's Istio installation needs: Helm values, and for releases whose
-/// istioctl profile sets the gateway's router mode where values cannot override it, an
-/// IstioOperator. Not applied: Istio is installed before anything else of the bundle (after the
-/// `cacerts` Secret).
+/// The install files the peer's Istio installation needs: Helm values (istiod's and the
+/// gateway's apart where the release has the `istio/gateway` chart), and an IstioOperator for
+/// releases whose istioctl profile sets the gateway's router mode where values cannot override
+/// it, or whose Helm chart does not hand the gateway's statistics to its proxy. Not applied:
+/// Istio is installed before anything else of the bundle (after the `cacerts` Secret).
 fn install_files(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersion) -> Vec<AuxFile> {
     let dataplane = version.dataplane();
     let sni_dnat = is_overflow_target(fed, peer) && dataplane.needs_sni_dnat();
+    let header = |what: &str, how: &str| {
+        format!(
+            "# {what} for Istio {version} in cluster {peer} of federation {fed}.\n\
+             # Not applied by fedctl: {how} before applying this folder (see RUNBOOK.md).\n",
+            peer = peer.name(),
+            fed = fed.name(),
+        )
+    };
+    let file = |name: &str, what: &str, how: &str, v: serde_json::Value| AuxFile {
+        name: name.into(),
+        contents: header(what, how) + &istio_types::write::to_yaml(&v).unwrap_or_default(),
+    };
+    let mut values = istiod_values(fed, peer, version);
+    let gateway = gateway_values(fed, sni_dnat);
+    if has_helm_gateway_chart(version) {
+        // The gateway is a chart of its own, its values at the top level.
+        return vec![
+            file(
+                INSTALL_VALUES,
+                "Helm values of istio/istiod",
+                "install Istio with these",
+                values.into(),
+            ),
+            file(
+                GATEWAY_VALUES,
+                "Helm values of istio/gateway",
+                "install Istio's gateway with these",
+                gateway.into(),
+            ),
+        ];
+    }
+    if !gateway.is_empty() {
+        values.insert(
+            "gateways".into(),
+            serde_json::json!({"istio-ingressgateway": gateway}),
+        );
+    }
+    let values = serde_json::Value::Object(values);
+    let k8s_env = dataplane
+        .router_mode_defaults
+        .value
+        .is_some_and(|d| d.istioctl_sets_it_in_k8s_env);
+    let spec = if istioctl_only(fed, &dataplane) {
+        // Only istioctl's chart hands the gateway's podAnnotations to its proxy: the values as
+        // an IstioOperator, for the release's istioctl.
+        Some(serde_json::json!({"values": values}))
+    } else if sni_dnat && k8s_env {
+        Some(serde_json::json!({
+            "values": values,
+            "components": {"ingressGateways": [{
+                "name": "istio-ingressgateway",
+                "enabled": true,
+                "k8s": {"env": [{"name": ROUTER_MODE_ENV, "value": RouterMode::SniDnat.as_str()}]},
+            }]},
+        }))
+    } else {
+        None
+    };
+    let mut files = vec![file(
+        INSTALL_VALUES,
+        "Helm values",
+        "install Istio with these",
+        values,
+    )];
+    if let Some(spec) = spec {
+        let operator = serde_json::json!({
+            "apiVersion": "install.istio.io/v1alpha1",
+            "kind": "IstioOperator",
+            "spec": spec,
+        });
+        files.push(file(
+            INSTALL_OPERATOR,
+            "IstioOperator",
+            &format!("istioctl {} -f this file", dataplane.istioctl_install.value),
+            operator,
+        ));
+    }
+    files
+}
+
+/// The peer's Helm values for Istio's control plane: `global` (mesh, cluster, network), and on
+/// 1.5 with a shared CA the settings that make Citadel use it.
+fn istiod_values(
+    fed: &ValidatedFederation,
+    peer: &Cluster,
+    version: IstioVersion,
+) -> serde_json::Map<String, serde_json::Value> {
     let mut global = serde_json::Map::new();
     if let Some(id) = fed.mesh().id() {
         global.insert("meshID".into(), id.into());
@@ -229,15 +318,25 @@ fn install_files(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersio
     if let Some(net) = peer.network() {
         global.insert("network".into(), net.into());
     }
-    let mut values = serde_json::Map::new();
-    if !version.at_least(1, 6) && fed.mesh().ca_dir().is_some() {
-        // 1.5's Citadel only uses the plugged-in `cacerts` when self-signing is off (seed 003).
+    // 1.5's Citadel only uses the plugged-in `cacerts` when self-signing is off (seed 003).
+    let plugged_in_ca_1_5 = !version.at_least(1, 6) && fed.mesh().ca_dir().is_some();
+    if plugged_in_ca_1_5 {
         global.insert("mtls".into(), serde_json::json!({"enabled": true}));
-        values.insert("global".into(), global.into());
-        values.insert("security".into(), serde_json::json!({"selfSigned": false}));
-    } else {
-        values.insert("global".into(), global.into());
     }
+    let mut values = serde_json::Map::new();
+    values.insert("global".into(), global.into());
+    if plugged_in_ca_1_5 {
+        values.insert("security".into(), serde_json::json!({"selfSigned": false}));
+    }
+    values
+}
+
+/// The ingress gateway's values: the router mode a target needs (`sni_dnat`) and, with
+/// `proxyStats`, the annotations that make its proxy export the overflow statistics.
+fn gateway_values(
+    fed: &ValidatedFederation,
+    sni_dnat: bool,
+) -> serde_json::Map<String, serde_json::Value> {
     let mut gateway = serde_json::Map::new();
     if sni_dnat {
         gateway.insert(
@@ -249,67 +348,7 @@ fn install_files(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersio
     if !stats.is_empty() {
         gateway.insert("podAnnotations".into(), serde_json::json!(stats));
     }
-    if !gateway.is_empty() {
-        values.insert(
-            "gateways".into(),
-            serde_json::json!({"istio-ingressgateway": gateway}),
-        );
-    }
-    let header = |what: &str, how: &str| {
-        format!(
-            "# {what} for Istio {version} in cluster {peer} of federation {fed}.\n\
-             # Not applied by fedctl: {how} before applying this folder (see RUNBOOK.md).\n",
-            peer = peer.name(),
-            fed = fed.name(),
-        )
-    };
-    let values = serde_json::Value::Object(values);
-    let mut files = vec![AuxFile {
-        name: INSTALL_VALUES.into(),
-        contents: header("Helm values", "install Istio with these")
-            + &istio_types::write::to_yaml(&values).unwrap_or_default(),
-    }];
-    let k8s_env = dataplane
-        .router_mode_defaults
-        .value
-        .is_some_and(|d| d.istioctl_sets_it_in_k8s_env);
-    if istioctl_only(fed, &dataplane) {
-        // Only istioctl's chart hands the gateway's podAnnotations to its proxy: the values as
-        // an IstioOperator, for the release's istioctl.
-        let operator = serde_json::json!({
-            "apiVersion": "install.istio.io/v1alpha1",
-            "kind": "IstioOperator",
-            "spec": {"values": values},
-        });
-        files.push(AuxFile {
-            name: INSTALL_OPERATOR.into(),
-            contents: header(
-                "IstioOperator",
-                &format!("istioctl {} -f this file", dataplane.istioctl_install.value),
-            ) + &istio_types::write::to_yaml(&operator).unwrap_or_default(),
-        });
-    } else if sni_dnat && k8s_env {
-        let operator = serde_json::json!({
-            "apiVersion": "install.istio.io/v1alpha1",
-            "kind": "IstioOperator",
-            "spec": {
-                "values": values,
-                "components": {"ingressGateways": [{
-                    "name": "istio-ingressgateway",
-                    "enabled": true,
-                    "k8s": {"env": [{"name": ROUTER_MODE_ENV, "value": RouterMode::SniDnat.as_str()}]},
-                }]},
-            },
-        });
-        files.push(AuxFile {
-            name: INSTALL_OPERATOR.into(),
-            contents: header(
-                "IstioOperator",
-                &format!("istioctl {} -f this file", dataplane.istioctl_install.value),
-            ) + &istio_types::write::to_yaml(&operator).unwrap_or_default(),
-        });
-    }
-    files
+    gateway
 }
 
 /// Whether the gateway's statistics need istioctl: `proxyStats` on, and a release whose Helm
@@ -321,8 +360,58 @@ fn istioctl_only(fed: &ValidatedFederation, dataplane: &DataPlane) -> bool {
 
 /// The Helm values file of a peer.
 const INSTALL_VALUES: &str = "istio-values.yaml";
+/// The values of the `istio/gateway` chart, for releases that have it.
+const GATEWAY_VALUES: &str = "gateway-values.yaml";
 /// The IstioOperator file of a peer whose istioctl profile sets the router mode in `k8s.env`.
 const INSTALL_OPERATOR: &str = "istio-operator.yaml";
+
+/// The runbook steps that install Istio on `peer` (a `# ` step is prose), with the files
+/// [`install_files`] makes.
+fn install_steps(
+    fed: &ValidatedFederation,
+    peer: &Cluster,
+    version: IstioVersion,
+    target: bool,
+) -> Vec<String> {
+    let dataplane = version.dataplane();
+    let ctx = peer.context();
+    let mut out = Vec::new();
+    let k8s_env = dataplane
+        .router_mode_defaults
+        .value
+        .is_some_and(|d| d.istioctl_sets_it_in_k8s_env);
+    if istioctl_only(fed, &dataplane) {
+        out.push(format!(
+            "# Install Istio {version} into context {ctx} with istioctl: istioctl {install} -f {INSTALL_OPERATOR} (the values of {INSTALL_VALUES}). Its Helm chart (install/kubernetes/helm/istio) puts the gateway's podAnnotations on the pod only, where the proxy never reads them: the gateway would not export the overflow statistics.",
+            install = dataplane.istioctl_install.value,
+        ));
+        out.push(format!(
+            "kubectl --context {ctx} -n {ISTIO_SYSTEM} get deployment istio-ingressgateway -o jsonpath='{{.spec.template.spec.containers[0].env[?(@.name==\"ISTIO_METAJSON_ANNOTATIONS\")].value}}'   # must name {annotation}: the gateway's proxy exports the overflow statistics only then",
+            annotation = crate::proxy_config::STATS_INCLUSION_REGEXPS_ANNOTATION,
+        ));
+    } else if target && dataplane.needs_sni_dnat() && k8s_env {
+        out.push(format!(
+            "# Install Istio {version} into context {ctx}: istioctl {install} -f {INSTALL_OPERATOR} (its profile sets the gateway's router mode in k8s.env, which values cannot override), or helm with {INSTALL_VALUES}.",
+            install = dataplane.istioctl_install.value,
+        ));
+    } else if has_helm_gateway_chart(version) {
+        out.push(format!(
+            "# Install Istio {version} into context {ctx} with Helm: istiod with {INSTALL_VALUES}, then the ingress gateway on its own with {GATEWAY_VALUES} (the `gateways` values of older charts no longer reach it), released as istio-ingressgateway in {ISTIO_SYSTEM} so that its pods carry `istio: ingressgateway`, which the Gateways select."
+        ));
+        out.extend(install::helm_control_plane(ctx, version, INSTALL_VALUES));
+        out.push(install::helm_gateway(
+            ctx,
+            version,
+            ISTIO_SYSTEM,
+            GATEWAY_VALUES,
+        ));
+    } else {
+        out.push(format!(
+            "# Install Istio {version} with {INSTALL_VALUES} (helm or istioctl), into context {ctx}."
+        ));
+    }
+    out
+}
 
 /// `cacerts_file`: the file holding Secret `istio-system/cacerts`, when `mesh.ca` is set.
 fn runbook(
@@ -350,29 +439,7 @@ fn runbook(
                 .to_owned(),
         );
     }
-    let k8s_env = dataplane
-        .router_mode_defaults
-        .value
-        .is_some_and(|d| d.istioctl_sets_it_in_k8s_env);
-    if istioctl_only(fed, &dataplane) {
-        steps.push(format!(
-            "# Install Istio {version} into context {ctx} with istioctl: istioctl {install} -f {INSTALL_OPERATOR} (the values of {INSTALL_VALUES}). Its Helm chart (install/kubernetes/helm/istio) puts the gateway's podAnnotations on the pod only, where the proxy never reads them: the gateway would not export the overflow statistics.",
-            install = dataplane.istioctl_install.value,
-        ));
-        steps.push(format!(
-            "kubectl --context {ctx} -n {ISTIO_SYSTEM} get deployment istio-ingressgateway -o jsonpath='{{.spec.template.spec.containers[0].env[?(@.name==\"ISTIO_METAJSON_ANNOTATIONS\")].value}}'   # must name {annotation}: the gateway's proxy exports the overflow statistics only then",
-            annotation = crate::proxy_config::STATS_INCLUSION_REGEXPS_ANNOTATION,
-        ));
-    } else if target && dataplane.needs_sni_dnat() && k8s_env {
-        steps.push(format!(
-            "# Install Istio {version} into context {ctx}: istioctl {install} -f {INSTALL_OPERATOR} (its profile sets the gateway's router mode in k8s.env, which values cannot override), or helm with {INSTALL_VALUES}.",
-            install = dataplane.istioctl_install.value,
-        ));
-    } else {
-        steps.push(format!(
-            "# Install Istio {version} with {INSTALL_VALUES} (helm or istioctl), into context {ctx}."
-        ));
-    }
+    steps.extend(install_steps(fed, peer, version, target));
     if target && dataplane.needs_sni_dnat() {
         steps.push(format!(
             "kubectl --context {ctx} -n {ISTIO_SYSTEM} get deployment istio-ingressgateway -o jsonpath='{{.spec.template.spec.containers[0].env[?(@.name==\"{ROUTER_MODE_ENV}\")].value}}'   # must print {mode}: Istio {version} passes the peers' mTLS through (AUTO_PASSTHROUGH) only in this router mode",

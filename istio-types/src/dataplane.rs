@@ -412,6 +412,10 @@ pub struct DataPlane {
     pub stats_inclusion: Fact<StatsInclusion>,
     /// Which installers' gateway charts pass the gateway's `podAnnotations` to its proxy.
     pub gateway_pod_annotations: Fact<GatewayPodAnnotations>,
+    /// Istio's Helm repository has the `istio/gateway` chart (a gateway installed on its own,
+    /// its values `podAnnotations` and `env` at the top level, its pods labelled `istio:` the
+    /// release name without `istio-`).
+    pub helm_gateway_chart: Fact<bool>,
     /// The istioctl command that installs Istio from an IstioOperator file
     /// (`istioctl <command> -f FILE`).
     pub istioctl_install: Fact<&'static str>,
@@ -686,6 +690,10 @@ impl DataPlane {
                 },
                 "II 1.5.10 manifests/gateways/istio-ingress/templates/deployment.yaml 290-293 (ISTIO_METAJSON_ANNOTATIONS from podAnnotations), install/kubernetes/helm/istio/charts/gateways/templates/deployment.yaml 34-38 (on the pod only), pkg/bootstrap/config.go 423-470 (node metadata from ISTIO_META*/ISTIO_METAJSON_* and the labels file only); II 1.6.14 manifests/charts/gateways/istio-ingress/templates/deployment.yaml 224-227, 277 (the one gateway chart: ISTIO_METAJSON_ANNOTATIONS and the downward-API annotations file), values.yaml 68; II 1.8.6 pilot/cmd/pilot-agent/config.go 38-50 (proxy.istio.io/config read from that file); II 1.12.9 manifests/charts/gateway/values.yaml 22 and pkg/kube/inject/webhook.go 557 (istio/gateway podAnnotations, merged at injection)",
             ),
+            helm_gateway_chart: fact(
+                r.at_least(1, 12),
+                "II 1.11.8 manifests/charts (no gateway chart; gateways/ is the istioctl and umbrella chart); II 1.12.9 manifests/charts/gateway values.yaml 22 (podAnnotations), 71 (env), templates/_helpers.tpl 42 (istio: the release name without istio-)",
+            ),
             istioctl_install: fact(
                 if r.at_least(1, 6) {
                     "install"
@@ -959,6 +967,7 @@ impl DataPlane {
             destination_rule_proxy_namespace_first,
             stats_inclusion,
             gateway_pod_annotations,
+            helm_gateway_chart,
             istioctl_install,
             request_cluster_labels,
             ca_cert_chain_expiry_metric,
