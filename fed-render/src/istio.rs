@@ -475,14 +475,16 @@ pub(crate) fn locality_destination_rule(
             }),
             ..LoadBalancerSettings::default()
         });
+    let policy = TrafficPolicy {
+        load_balancer,
+        connection_pool: thresholds.and_then(connection_pool),
+        outlier_detection: thresholds.and_then(|t| outlier_detection(version, t)),
+        ..TrafficPolicy::default()
+    };
     let spec = DestinationRuleSpec {
         host: svc.fqdn().to_owned(),
-        traffic_policy: Some(TrafficPolicy {
-            load_balancer,
-            connection_pool: thresholds.and_then(connection_pool),
-            outlier_detection: thresholds.and_then(|t| outlier_detection(version, t)),
-            ..TrafficPolicy::default()
-        }),
+        // Istio refuses an empty `trafficPolicy` (1.5 with `thresholds: {}` leaves nothing).
+        traffic_policy: (policy != TrafficPolicy::default()).then_some(policy),
         ..DestinationRuleSpec::default()
     };
     at_version(

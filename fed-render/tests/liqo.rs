@@ -432,8 +432,30 @@ fn old_istio_installs_with_istioctl_and_old_field_names() {
     assert!(od.get("consecutiveGatewayErrors").is_none());
 }
 
+/// A service whose `thresholds` set nothing, on Istio 1.5 (no `loadBalancer` either): its
+/// DestinationRule must not carry an empty `trafficPolicy`, which Istio refuses.
+const EMPTY_THRESHOLDS_1_5: &str = r#"
+apiVersion: meshfed.io/v1alpha1
+kind: Federation
+metadata: {name: liqo}
+spec:
+  istio: {version: "1.5"}
+  topology:
+    consumerProvider:
+      consumer: {name: consumer, locality: eu-west/consumer}
+      providers:
+      - {name: provider0, locality: eu-west/provider0}
+  services:
+  - name: svc-0
+    namespace: ns-0
+    ports: [{name: http-0, number: 1, protocol: HTTP}]
+    runsIn: [consumer]
+    thresholds: {}
+"#;
+
 fn all_bundles() -> Vec<(&'static str, Vec<Bundle>)> {
     vec![
+        ("empty thresholds, Istio 1.5", render(EMPTY_THRESHOLDS_1_5)),
         ("seed 004", render(&seed_text())),
         ("three providers", render(THREE_PROVIDERS)),
         (
@@ -510,8 +532,9 @@ fn every_istio_object_passes_istios_crds_and_admission_rules() {
             seen += 1;
         }
     }
-    // seed: Gateway, VirtualService, DestinationRule; three providers: 2 DRs, 1 VS, 1 Gateway.
-    assert_eq!(seen, 3 + 4 * 3);
+    // Empty thresholds: 1 DR; seed: Gateway, VirtualService, DestinationRule; three
+    // providers: 2 DRs, 1 VS, 1 Gateway.
+    assert_eq!(seen, 1 + 3 + 4 * 3);
 }
 
 #[test]
