@@ -8,7 +8,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use istio_types::dataplane::DataPlane;
+use istio_types::dataplane::{DataPlane, EnvoyLbPolicy};
 
 use crate::input::{Amount, Load};
 use crate::outcome::{Flag, Recorder};
@@ -188,6 +188,9 @@ struct Sim<'a> {
     by_prio: Vec<Vec<u32>>,
     loads: Vec<u32>,
     healthy: Vec<Vec<u32>>,
+    /// ROUND_ROBIN's next index of each client worker in each priority (`worker * priorities +
+    /// priority`), from a random start.
+    rr: Vec<u64>,
     issued: u64,
     in_flight: u64,
     backlog: u64,
@@ -263,6 +266,7 @@ pub(crate) fn run(plan: &Plan, load: &Load) -> Recorder {
         by_prio,
         loads: Vec::new(),
         healthy: Vec::new(),
+        rr: Vec::new(),
         issued: 0,
         in_flight: 0,
         backlog: 0,
@@ -270,6 +274,11 @@ pub(crate) fn run(plan: &Plan, load: &Load) -> Recorder {
         ticking: false,
         rec: Recorder::new(plan),
     };
+    if plan.lb_policy == EnvoyLbPolicy::RoundRobin {
+        sim.rr = (0..plan.workers.max(1) as usize * sim.by_prio.len())
+            .map(|_| sim.rng.next())
+            .collect();
+    }
     sim.recompute_loads();
     sim.start();
     while let Some(Reverse((t, _, ev))) = sim.heap.pop() {
@@ -444,13 +453,11 @@ impl Sim<'_> {
                 }
                 roll -= u64::from(l);
             }
-            let Some(candidates) = self.candidates(prio).map(<[u32]>::len) else {
+            let Some(n) = self.candidates(prio).map(<[u32]>::len) else {
                 chosen = None;
                 break;
             };
-            let n = candidates as u64;
-            let pick = usize::try_from(self.rng.below(n)).unwrap_or(0);
-            let host = self.candidates(prio).map_or(0, |c| c[pick]);
+            let host = self.pick_in(prio, n, req.worker);
             chosen = Some(host);
             if req.tried_hosts & (1 << host.min(63)) == 0 {
                 break;
@@ -460,6 +467,50 @@ impl Sim<'_> {
             self.loads = loads;
         }
         chosen
+    }
+
+    /// An endpoint among the `n` candidates of priority `prio`, for client worker `worker`, by
+    /// the client's load-balancing policy (`DataPlane::default_lb_policy` or the rule's).
+    fn pick_in(&mut self, prio: usize, n: usize, worker: u32) -> u32 {
+        let nth = |sim: &Self, i: usize| sim.candidates(prio).map_or(0, |c| c[i % n]);
+        match self.plan.lb_policy {
+            EnvoyLbPolicy::Random => {
+                let i = self.rng.index(n);
+                nth(self, i)
+            }
+            EnvoyLbPolicy::RoundRobin => {
+                // Each worker's own index over the priority's current candidates.
+                let slot = worker as usize * self.by_prio.len() + prio;
+                let i = self.rr.get(slot).copied().unwrap_or(0);
+                if let Some(next) = self.rr.get_mut(slot) {
+                    *next = i.wrapping_add(1);
+                }
+                nth(self, usize::try_from(i % n as u64).unwrap_or(0))
+            }
+            EnvoyLbPolicy::LeastRequest => {
+                // Draws with replacement; a later draw wins only with strictly fewer active
+                // requests (EV LeastRequestLoadBalancer::unweightedHostPick).
+                let first = self.rng.index(n);
+                let mut best = nth(self, first);
+                for _ in 1..self.dp.least_request_choices.value.max(1) {
+                    let i = self.rng.index(n);
+                    let host = nth(self, i);
+                    if self.rq_active(host) < self.rq_active(best) {
+                        best = host;
+                    }
+                }
+                best
+            }
+        }
+    }
+
+    /// Endpoint `host`'s active requests at the client: those on its connections, from every
+    /// worker (Envoy's host `rq_active`); requests waiting in a pending queue are not counted.
+    fn rq_active(&self, host: u32) -> u32 {
+        let endpoints = self.plan.endpoints.len();
+        (0..self.plan.workers as usize)
+            .map(|w| self.pools[w * endpoints + host as usize].busy)
+            .sum()
     }
 
     /// The endpoints a priority picks from: its healthy ones, or all of them in panic mode.

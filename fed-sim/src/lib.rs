@@ -76,9 +76,11 @@
 //!   slow start, loss or bandwidth limit. Round trips are per cluster pair, from localities.
 //! - The application's service time is exponential with the given mean; its concurrency is
 //!   unlimited unless [`Load::pod_concurrency`] is set.
-//! - Within a priority the endpoint is picked uniformly at random among the healthy ones:
-//!   the release's load-balancing policy (`DataPlane::default_lb_policy`, ROUND_ROBIN before
-//!   1.14 and LEAST_REQUEST from it, or the rule's `simple`) is not followed yet; weights and
+//! - Within a priority the endpoint is picked by the rule's `simple` algorithm or the
+//!   release's default (`DataPlane::lb_policy`: ROUND_ROBIN before 1.14, LEAST_REQUEST from
+//!   it, two choices), among the healthy ones. ROUND_ROBIN keeps one index per client worker
+//!   and priority; LEAST_REQUEST compares the requests active on each endpoint's connections.
+//!   Consistent hash and `PASSTHROUGH` run as RANDOM; weights, slow start (`warmup`) and
 //!   `distribute` are ignored, and so are port-level traffic policies and subsets.
 //! - A failed connection fails one round trip after it starts, whatever the cause: the
 //!   connect timeout (`DataPlane::connect_timeout_ms`, or `tcp.connectTimeout`) a silent

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 
 use istio_types::IstioResource;
 use istio_types::dataplane::{
-    DataPlane, DefaultRetry503, EnvoyOutlierDetection, RemoteEndpoints, WorkloadEntryPorts,
+    DataPlane, DefaultRetry503, EnvoyLbPolicy, EnvoyOutlierDetection, RemoteEndpoints,
+    WorkloadEntryPorts,
 };
 use istio_types::networking::{
     ConnectionPoolSettings, DestinationRule, HttpRetry, OutlierDetection, VirtualService,
@@ -152,6 +153,9 @@ pub struct Plan {
     pub pods: Vec<PodPlan>,
     /// The client's outbound circuit breakers.
     pub client_limits: Limits,
+    /// How the client picks an endpoint within a priority ([`DataPlane::lb_policy`]); a rule's
+    /// algorithm outside [`EnvoyLbPolicy`] (consistent hash, `PASSTHROUGH`) runs as `RANDOM`.
+    pub lb_policy: EnvoyLbPolicy,
     /// The client's outlier detection, as the release translates it.
     pub outlier: Option<EnvoyOutlierDetection>,
     /// The route's retry policy.
@@ -606,6 +610,9 @@ pub fn translate(mesh: &Mesh, load: &Load) -> Result<Plan, SimError> {
     let od: Option<&OutlierDetection> = policy.and_then(|p| p.outlier_detection.as_ref());
     let outlier = od.map(|od| dp.outlier_detection(od));
     let client_limits = Limits::from_pool(policy.and_then(|p| p.connection_pool.as_ref()), &dp);
+    let lb_policy = dp
+        .lb_policy(policy.and_then(|p| p.load_balancer.as_ref()))
+        .unwrap_or(EnvoyLbPolicy::Random);
     let lb = policy
         .and_then(|p| p.load_balancer.as_ref())
         .and_then(|l| l.locality_lb_setting.as_ref());
@@ -770,6 +777,7 @@ pub fn translate(mesh: &Mesh, load: &Load) -> Result<Plan, SimError> {
         endpoints,
         pods,
         client_limits,
+        lb_policy,
         outlier,
         retry,
         sources,

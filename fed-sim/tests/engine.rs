@@ -4,7 +4,7 @@
 mod common;
 
 use fed_sim::{Amount, ClientKind, EndpointPlan, Limits, Load, Plan, PodPlan, RetryPlan, SimError};
-use istio_types::dataplane::{DataPlane, EnvoyOutlierDetection};
+use istio_types::dataplane::{DataPlane, EnvoyLbPolicy, EnvoyOutlierDetection};
 use istio_types::release::IstioRelease;
 use proptest::prelude::*;
 
@@ -67,6 +67,9 @@ fn shares_plan(n: usize, k: usize) -> Plan {
         endpoints,
         pods,
         client_limits: Limits::NONE,
+        lb_policy: DataPlane::of(IstioRelease::new(1, 30))
+            .default_lb_policy
+            .value,
         outlier: Some(EnvoyOutlierDetection {
             consecutive_5xx: Some(1),
             consecutive_gateway_failure: None,
@@ -90,6 +93,103 @@ fn shares_plan(n: usize, k: usize) -> Plan {
         client_rtt_us: 500,
         app_connect_us: 50,
         connect_round_trips: 2,
+    }
+}
+
+/// Two healthy endpoints in one priority, one pod each in its own cluster, the second
+/// `slow_rtt_us` away; the client picks between them by `policy`.
+fn two_endpoints(policy: EnvoyLbPolicy, workers: u32, slow_rtt_us: u64) -> Plan {
+    let mut plan = shares_plan(1, 0);
+    plan.endpoints[1].priority = 0;
+    plan.endpoints[1].rtt_us = slow_rtt_us;
+    plan.lb_policy = policy;
+    plan.workers = workers;
+    plan
+}
+
+/// The share of requests (percent) served by the second endpoint's cluster.
+fn second_share(plan: &Plan, concurrency: u32, requests: u64) -> f64 {
+    let o = fed_sim::simulate(plan, &load(concurrency, requests)).unwrap();
+    assert_eq!(o.served_total(), o.requests, "{o}");
+    #[allow(clippy::cast_precision_loss)]
+    let share = o.served["c1"] as f64 * 100.0 / o.requests as f64;
+    share
+}
+
+#[test]
+fn round_robin_takes_the_endpoints_in_turn() {
+    // One worker, one request at a time: strictly alternating, from a random start.
+    for requests in [1_000, 1_001] {
+        let o = fed_sim::simulate(
+            &two_endpoints(EnvoyLbPolicy::RoundRobin, 1, 500),
+            &load(1, requests),
+        )
+        .unwrap();
+        assert!(o.served["c0"].abs_diff(o.served["c1"]) <= 1, "{o}");
+    }
+    // Each worker keeps its own turn: the split is within one request per worker, even with
+    // the second endpoint 20 times farther (round robin does not look at load).
+    let o = fed_sim::simulate(
+        &two_endpoints(EnvoyLbPolicy::RoundRobin, 2, 10_000),
+        &load(8, 4_000),
+    )
+    .unwrap();
+    assert!(o.served["c0"].abs_diff(o.served["c1"]) <= 2, "{o}");
+}
+
+#[test]
+fn least_request_sends_less_to_the_endpoint_that_holds_requests_longer() {
+    // The second endpoint answers 20 times slower, so its requests stay active longer:
+    // LEAST_REQUEST (two choices) sends it clearly less than half, RANDOM about half.
+    let least = second_share(
+        &two_endpoints(EnvoyLbPolicy::LeastRequest, 2, 10_000),
+        8,
+        20_000,
+    );
+    let random = second_share(&two_endpoints(EnvoyLbPolicy::Random, 2, 10_000), 8, 20_000);
+    assert!((random - 50.0).abs() < 3.0, "RANDOM: {random:.1}%");
+    assert!(
+        least < 40.0,
+        "LEAST_REQUEST: {least:.1}% to the slow endpoint"
+    );
+    // With equal endpoints it is even again.
+    let even = second_share(
+        &two_endpoints(EnvoyLbPolicy::LeastRequest, 2, 500),
+        8,
+        20_000,
+    );
+    assert!(
+        (even - 50.0).abs() < 3.0,
+        "LEAST_REQUEST, equal endpoints: {even:.1}%"
+    );
+}
+
+#[test]
+fn the_rule_or_the_release_sets_the_policy() {
+    use istio_types::networking::{LbPolicy, LoadBalancerSettings, SimpleLb};
+    let at = |minor| DataPlane::of(IstioRelease::new(1, minor));
+    assert_eq!(at(13).lb_policy(None), Some(EnvoyLbPolicy::RoundRobin));
+    assert_eq!(at(14).lb_policy(None), Some(EnvoyLbPolicy::LeastRequest));
+    let simple = |s| LoadBalancerSettings {
+        policy: Some(LbPolicy::Simple(s)),
+        ..LoadBalancerSettings::default()
+    };
+    assert_eq!(
+        at(30).lb_policy(Some(&simple(SimpleLb::Random))),
+        Some(EnvoyLbPolicy::Random)
+    );
+    assert_eq!(
+        at(5).lb_policy(Some(&simple(SimpleLb::LeastConn))),
+        Some(EnvoyLbPolicy::LeastRequest)
+    );
+    // The translated plan carries it: the seeds' APAN objects set no algorithm.
+    for (minor, expected) in [
+        (13, EnvoyLbPolicy::RoundRobin),
+        (14, EnvoyLbPolicy::LeastRequest),
+    ] {
+        let mesh = common::p2p_server_side(IstioRelease::new(1, minor), common::SEEDS, &[1, 1]);
+        let plan = fed_sim::translate(&mesh, &load(1, 1)).unwrap();
+        assert_eq!(plan.lb_policy, expected, "1.{minor}");
     }
 }
 
