@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
+use istio_types::dataplane::EnvoyLbPolicy;
 use serde::Serialize;
 
 use crate::translate::Plan;
@@ -87,6 +88,9 @@ pub struct Outcome {
     pub client: String,
     /// The client Envoy's worker threads.
     pub workers: u32,
+    /// How the client picks an endpoint within a priority: `ROUND_ROBIN`, `LEAST_REQUEST` or
+    /// `RANDOM` (the rule's algorithm, or the release's default).
+    pub lb_policy: String,
     /// Requests sent; `served` plus `failed` add up to it.
     pub requests: u64,
     /// Requests served, per cluster.
@@ -341,6 +345,12 @@ impl Recorder {
             }
             .to_owned(),
             workers: plan.workers,
+            lb_policy: match plan.lb_policy {
+                EnvoyLbPolicy::RoundRobin => "ROUND_ROBIN",
+                EnvoyLbPolicy::LeastRequest => "LEAST_REQUEST",
+                EnvoyLbPolicy::Random => "RANDOM",
+            }
+            .to_owned(),
             requests,
             served,
             failed,
@@ -378,12 +388,13 @@ impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "Istio {}: {} from {} ({} with {} workers): {} requests, {} served, {} failed, {} retries, {:.1} ms simulated",
+            "Istio {}: {} from {} ({} with {} workers, {}): {} requests, {} served, {} failed, {} retries, {:.1} ms simulated",
             self.istio,
             self.service,
             self.from,
             self.client,
             self.workers,
+            self.lb_policy,
             self.requests,
             self.served_total(),
             self.failed_total(),

@@ -53,6 +53,10 @@ fn seeds_experiment_at_1_5_one_then_three_connections() {
     let doc = apan_at("1.5");
     let one = simulate(&doc, &["--concurrency", "1", "--requests", "300"]);
     assert_eq!(one["istio"], "1.5");
+    assert_eq!(
+        one["lb_policy"], "ROUND_ROBIN",
+        "Istio's default before 1.14"
+    );
     assert_eq!(one["from"], "tein");
     assert_eq!(n(&one, "/served/tein"), 300, "{one}");
     assert!(one["ejections"].as_array().unwrap().is_empty());
@@ -97,6 +101,7 @@ fn at_1_30_the_document_also_overflows() {
         &["--concurrency", "3", "--requests", "300"],
     );
     conserved(&v);
+    assert_eq!(v["lb_policy"], "LEAST_REQUEST", "Istio's default from 1.14");
     // The pod's own inbound limits (a Sidecar inboundConnectionPool on 1.21+) overflow, the
     // gateway ejects it on that upstream 503, and gke serves the rest.
     assert!(n(&v, "/server_overflows/tein") > 0, "{v}");
