@@ -155,29 +155,58 @@ pub fn context(fed: &ValidatedFederation, bundle: &Bundle) -> AnalysisContext {
 
 /// Analyzes every bundle of `fed` (as [`crate::render`] made them) and returns the findings,
 /// by cluster in bundle order, then object.
+///
+/// Bundles are analyzed on every core, each on its own: a peer's bundle reads the others only
+/// for the ports their gateways serve.
 pub fn analyze(fed: &ValidatedFederation, bundles: &[Bundle]) -> Vec<FederationFinding> {
     let origins = Origins::new(fed);
+    let one = |bundle: &Bundle| analyze_bundle(fed, bundles, bundle, &origins);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    if cores < 2 || bundles.len() < 2 {
+        return bundles.iter().flat_map(one).collect();
+    }
+    let per_thread = bundles.len().div_ceil(cores);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = bundles
+            .chunks(per_thread)
+            .map(|part| scope.spawn(|| part.iter().flat_map(one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+/// The findings of one bundle of `bundles`.
+fn analyze_bundle(
+    fed: &ValidatedFederation,
+    bundles: &[Bundle],
+    bundle: &Bundle,
+    origins: &Origins,
+) -> Vec<FederationFinding> {
     let mut out = Vec::new();
-    for bundle in bundles {
-        let istio: Vec<&IstioResource> = istio_objects(bundle).collect();
-        let ctx = context(fed, bundle);
-        for f in analysis::analyze(istio.iter().copied(), &ctx) {
-            let federation_path = origins.path(&bundle.cluster, istio[f.resource], &f.path);
-            out.push(FederationFinding {
-                code: FindingCode::Istio(f.code),
-                severity: f.severity,
-                cluster: bundle.cluster.clone(),
-                kind: f.kind.to_owned(),
-                namespace: f.namespace,
-                name: f.name,
-                object_path: f.path,
-                federation_path,
-                message: f.message,
-            });
-        }
-        if fed.topology().is_peer_to_peer() {
-            peer_checks(fed, bundles, bundle, &ctx, &mut out);
-        }
+    let istio: Vec<&IstioResource> = istio_objects(bundle).collect();
+    let ctx = context(fed, bundle);
+    for f in analysis::analyze(istio.iter().copied(), &ctx) {
+        let federation_path = origins.path(&bundle.cluster, istio[f.resource], &f.path);
+        out.push(FederationFinding {
+            code: FindingCode::Istio(f.code),
+            severity: f.severity,
+            cluster: bundle.cluster.clone(),
+            kind: f.kind.to_owned(),
+            namespace: f.namespace,
+            name: f.name,
+            object_path: f.path,
+            federation_path,
+            message: f.message,
+        });
+    }
+    if fed.topology().is_peer_to_peer() {
+        peer_checks(fed, bundles, bundle, &ctx, &mut out);
     }
     out
 }

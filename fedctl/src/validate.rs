@@ -78,6 +78,22 @@ fn document_name(text: &str) -> Option<String> {
     value.pointer("/metadata/name")?.as_str().map(str::to_owned)
 }
 
+/// Every cluster's bundle, as [`fed_render::render`] makes them, peers rendered one per core.
+/// (Consumer/provider bundles are small and made together.)
+fn render(
+    fed: &fed_model::ValidatedFederation,
+) -> Result<Vec<fed_render::Bundle>, fed_render::RenderError> {
+    if !fed.topology().is_peer_to_peer() {
+        return fed_render::render(fed);
+    }
+    let names: Vec<&str> = fed.clusters().map(|c| c.name().as_str()).collect();
+    let mut bundles = Vec::with_capacity(names.len());
+    for bundle in crate::par::map(&names, |name| fed_render::render_cluster(fed, name)) {
+        bundles.extend(bundle?);
+    }
+    Ok(bundles)
+}
+
 /// Renders `fed` and runs the analyzers over the bundles; findings go against the document's
 /// own paths, with their lines in `text`.
 fn analyzer_findings(
@@ -87,7 +103,7 @@ fn analyzer_findings(
     name: Option<&str>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let bundles = match fed_render::render(fed) {
+    let bundles = match render(fed) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("fedctl: note: not rendered, so not analyzed: {e}");
