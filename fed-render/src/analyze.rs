@@ -156,59 +156,173 @@ pub fn context(fed: &ValidatedFederation, bundle: &Bundle) -> AnalysisContext {
 /// Analyzes every bundle of `fed` (as [`crate::render`] made them) and returns the findings,
 /// by cluster in bundle order, then object.
 ///
-/// Bundles are analyzed on every core, each on its own: a peer's bundle reads the others only
-/// for the ports their gateways serve.
+/// Bundles are analyzed on every core, each on its own ([`Analyzer`]).
 pub fn analyze(fed: &ValidatedFederation, bundles: &[Bundle]) -> Vec<FederationFinding> {
-    let origins = Origins::new(fed);
-    let one = |bundle: &Bundle| analyze_bundle(fed, bundles, bundle, &origins);
+    let analyzer = Analyzer::new(fed);
+    let one = |bundle: &Bundle| analyzer.bundle(bundle);
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    if cores < 2 || bundles.len() < 2 {
-        return bundles.iter().flat_map(one).collect();
-    }
-    let per_thread = bundles.len().div_ceil(cores);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = bundles
-            .chunks(per_thread)
-            .map(|part| scope.spawn(|| part.iter().flat_map(one).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
+    let parts: Vec<BundleAnalysis> = if cores < 2 || bundles.len() < 2 {
+        bundles.iter().map(one).collect()
+    } else {
+        let per_thread = bundles.len().div_ceil(cores);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = bundles
+                .chunks(per_thread)
+                .map(|part| scope.spawn(|| part.iter().map(one).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        })
+    };
+    analyzer.finish(parts)
 }
 
-/// The findings of one bundle of `bundles`.
-fn analyze_bundle(
-    fed: &ValidatedFederation,
-    bundles: &[Bundle],
-    bundle: &Bundle,
-    origins: &Origins,
-) -> Vec<FederationFinding> {
-    let mut out = Vec::new();
-    let istio: Vec<&IstioResource> = istio_objects(bundle).collect();
-    let ctx = context(fed, bundle);
-    for f in analysis::analyze(istio.iter().copied(), &ctx) {
-        let federation_path = origins.path(&bundle.cluster, istio[f.resource], &f.path);
-        out.push(FederationFinding {
-            code: FindingCode::Istio(f.code),
-            severity: f.severity,
+/// The analysis of a federation one bundle at a time, so that a caller can render, analyze
+/// and drop each bundle in turn (or one per core): [`Analyzer::bundle`] on each, then
+/// [`Analyzer::finish`] with the results in bundle order, which checks what needs the other
+/// peers (the ports their gateways serve). [`analyze`] does the same over a slice.
+pub struct Analyzer<'a> {
+    fed: &'a ValidatedFederation,
+    origins: Origins,
+}
+
+/// One bundle's findings, and what the checks against the other peers need from it.
+pub struct BundleAnalysis {
+    cluster: String,
+    /// The ports this bundle's gateways serve AUTO_PASSTHROUGH on.
+    served: Vec<u32>,
+    /// The analyzers' findings on the bundle's objects.
+    findings: Vec<FederationFinding>,
+    /// Endpoints that send to a peer's gateway, to check against the ports it serves.
+    at_peers: Vec<PeerEndpoint>,
+    /// Findings about the federation's CA, after the port checks.
+    ca: Vec<FederationFinding>,
+}
+
+/// An endpoint at peer `peers[index]`'s gateway.
+struct PeerEndpoint {
+    kind: String,
+    namespace: Option<String>,
+    name: String,
+    ports_path: String,
+    address: String,
+    ports: Vec<(String, u32)>,
+    index: usize,
+    peer: String,
+}
+
+impl<'a> Analyzer<'a> {
+    /// An analyzer of `fed`'s bundles.
+    pub fn new(fed: &'a ValidatedFederation) -> Self {
+        Self {
+            fed,
+            origins: Origins::new(fed),
+        }
+    }
+
+    /// Analyzes one bundle of the federation on its own.
+    pub fn bundle(&self, bundle: &Bundle) -> BundleAnalysis {
+        let fed = self.fed;
+        let istio: Vec<&IstioResource> = istio_objects(bundle).collect();
+        let ctx = context(fed, bundle);
+        let findings = analysis::analyze(istio.iter().copied(), &ctx)
+            .into_iter()
+            .map(|f| FederationFinding {
+                code: FindingCode::Istio(f.code),
+                severity: f.severity,
+                cluster: bundle.cluster.clone(),
+                kind: f.kind.to_owned(),
+                namespace: f.namespace,
+                federation_path: self
+                    .origins
+                    .path(&bundle.cluster, istio[f.resource], &f.path),
+                name: f.name,
+                object_path: f.path,
+                message: f.message,
+            })
+            .collect();
+        let mut part = BundleAnalysis {
             cluster: bundle.cluster.clone(),
-            kind: f.kind.to_owned(),
-            namespace: f.namespace,
-            name: f.name,
-            object_path: f.path,
-            federation_path,
-            message: f.message,
+            served: served_passthrough_ports(bundle),
+            findings,
+            at_peers: Vec::new(),
+            ca: Vec::new(),
+        };
+        if fed.topology().is_peer_to_peer() {
+            peer_checks(fed, bundle, &ctx, &mut part);
+        }
+        part
+    }
+
+    /// The findings of every bundle, `parts` in bundle order: each bundle's own, then its
+    /// endpoints checked against the ports the peers' gateways serve, then the CA's.
+    pub fn finish(&self, parts: Vec<BundleAnalysis>) -> Vec<FederationFinding> {
+        let mut served: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+        for p in &parts {
+            served
+                .entry(p.cluster.clone())
+                .or_default()
+                .extend(p.served.iter().copied());
+        }
+        let none = BTreeSet::new();
+        let mut out = Vec::new();
+        for p in parts {
+            out.extend(p.findings);
+            for ep in &p.at_peers {
+                let peer_ports = served.get(&ep.peer).unwrap_or(&none);
+                port_findings(&p.cluster, ep, peer_ports, &mut out);
+            }
+            out.extend(p.ca);
+        }
+        out
+    }
+}
+
+/// A finding for each port of `ep` that its peer's gateway does not serve.
+fn port_findings(
+    cluster: &str,
+    ep: &PeerEndpoint,
+    served: &BTreeSet<u32>,
+    out: &mut Vec<FederationFinding>,
+) {
+    for (name, port) in &ep.ports {
+        if served.contains(port) {
+            continue;
+        }
+        let list = if served.is_empty() {
+            "none".to_owned()
+        } else {
+            served
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let code = FindingCode::PeerGatewayPortMissing;
+        out.push(FederationFinding {
+            code,
+            severity: code.severity(),
+            cluster: cluster.to_owned(),
+            kind: ep.kind.clone(),
+            namespace: ep.namespace.clone(),
+            name: ep.name.clone(),
+            object_path: format!("{}[{name}]", ep.ports_path),
+            federation_path: format!("spec.topology.peerToPeer.peers[{}].gateway.port", ep.index),
+            message: format!(
+                "this endpoint sends port {name:?} to peer {peer}'s gateway {}:{port}, but {peer}'s \
+                 bundle has no cross-network Gateway (AUTO_PASSTHROUGH) server on {port} (its ports: \
+                 {list}): the gateway refuses the connection and every overflowed request fails. Make \
+                 the peer's gateway.port the port its {CROSS_NETWORK_GATEWAY} serves",
+                ep.address,
+                peer = ep.peer,
+            ),
         });
     }
-    if fed.topology().is_peer_to_peer() {
-        peer_checks(fed, bundles, bundle, &ctx, &mut out);
-    }
-    out
 }
 
 fn istio_objects(bundle: &Bundle) -> impl Iterator<Item = &IstioResource> {
@@ -272,32 +386,18 @@ fn endpoints<'a>(bundle: &'a Bundle, ctx: &AnalysisContext) -> Vec<Endpoint<'a>>
 
 fn peer_checks(
     fed: &ValidatedFederation,
-    bundles: &[Bundle],
     bundle: &Bundle,
     ctx: &AnalysisContext,
-    out: &mut Vec<FederationFinding>,
+    part: &mut BundleAnalysis,
 ) {
     let Topology::PeerToPeer { peers } = fed.topology() else {
         return;
-    };
-    let finding = |code: FindingCode, r: &IstioResource, path: String, fed_path: String, msg| {
-        FederationFinding {
-            code,
-            severity: code.severity(),
-            cluster: bundle.cluster.clone(),
-            kind: r.kind().to_owned(),
-            namespace: r.metadata().namespace.clone(),
-            name: r.metadata().name.clone().unwrap_or_default(),
-            object_path: path,
-            federation_path: fed_path,
-            message: msg,
-        }
     };
     let endpoints = endpoints(bundle, ctx);
     // Hosts whose endpoints include a peer's gateway.
     let mut hosts_at_peers: BTreeSet<&str> = BTreeSet::new();
     for ep in &endpoints {
-        let Some((k, peer)) = peers.iter().enumerate().find(|(_, p)| {
+        let Some((index, peer)) = peers.iter().enumerate().find(|(_, p)| {
             p.name().as_str() != bundle.cluster
                 && p.gateway()
                     .is_some_and(|g| g.address().to_string() == ep.address)
@@ -305,35 +405,16 @@ fn peer_checks(
             continue;
         };
         hosts_at_peers.extend(ep.hosts.iter().map(String::as_str));
-        let served = served_passthrough_ports(bundles, peer.name().as_str());
-        for (name, port) in ep.ports {
-            if served.contains(port) {
-                continue;
-            }
-            let list = if served.is_empty() {
-                "none".to_owned()
-            } else {
-                served
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            out.push(finding(
-                FindingCode::PeerGatewayPortMissing,
-                ep.resource,
-                format!("{}[{name}]", ep.ports_path),
-                format!("spec.topology.peerToPeer.peers[{k}].gateway.port"),
-                format!(
-                    "this endpoint sends port {name:?} to peer {peer}'s gateway {}:{port}, but {peer}'s \
-                     bundle has no cross-network Gateway (AUTO_PASSTHROUGH) server on {port} (its ports: \
-                     {list}): the gateway refuses the connection and every overflowed request fails. Make \
-                     the peer's gateway.port the port its {CROSS_NETWORK_GATEWAY} serves",
-                    ep.address,
-                    peer = peer.name(),
-                ),
-            ));
-        }
+        part.at_peers.push(PeerEndpoint {
+            kind: ep.resource.kind().to_owned(),
+            namespace: ep.resource.metadata().namespace.clone(),
+            name: ep.resource.metadata().name.clone().unwrap_or_default(),
+            ports_path: ep.ports_path.clone(),
+            address: ep.address.to_owned(),
+            ports: ep.ports.iter().map(|(n, p)| (n.clone(), *p)).collect(),
+            index,
+            peer: peer.name().as_str().to_owned(),
+        });
     }
     if fed.mesh().ca_dir().is_some() {
         return;
@@ -355,26 +436,28 @@ fn peer_checks(
         }
         // One message for every such DestinationRule (the object names the service): it is
         // one problem of the document, reported once with the objects it affects.
-        out.push(finding(
-            FindingCode::IstioMutualWithoutSharedCa,
-            r,
-            "spec.trafficPolicy.tls.mode".to_owned(),
-            "spec.mesh.ca".to_owned(),
-            "requests overflow to other peers with ISTIO_MUTUAL, but the federation has no shared \
+        let code = FindingCode::IstioMutualWithoutSharedCa;
+        part.ca.push(FederationFinding {
+            code,
+            severity: code.severity(),
+            cluster: bundle.cluster.clone(),
+            kind: r.kind().to_owned(),
+            namespace: r.metadata().namespace.clone(),
+            name: r.metadata().name.clone().unwrap_or_default(),
+            object_path: "spec.trafficPolicy.tls.mode".to_owned(),
+            federation_path: "spec.mesh.ca".to_owned(),
+            message: "requests overflow to other peers with ISTIO_MUTUAL, but the federation has no shared \
              root CA (mesh.ca): each peer's Istio signs its workloads' certificates with its own \
              self-signed root, so the peers reject each other's certificates and every overflowed \
              request fails. Make one with `fedctl certs FILE -o certs` and set mesh.ca.dir: ./certs"
                 .to_owned(),
-        ));
+        });
     }
 }
 
-/// The ports `cluster`'s bundle serves AUTO_PASSTHROUGH on.
-fn served_passthrough_ports(bundles: &[Bundle], cluster: &str) -> Vec<u32> {
-    let mut ports: Vec<u32> = bundles
-        .iter()
-        .filter(|b| b.cluster == cluster)
-        .flat_map(istio_objects)
+/// The ports `bundle`'s Gateways serve AUTO_PASSTHROUGH on.
+fn served_passthrough_ports(bundle: &Bundle) -> Vec<u32> {
+    let mut ports: Vec<u32> = istio_objects(bundle)
         .filter_map(|r| match r {
             IstioResource::Gateway(g) => Some(g),
             _ => None,

@@ -151,6 +151,31 @@ fn peer_gateway_port_missing_when_the_peer_serves_another_port() {
         "{}",
         missing[0].message
     );
+    // One bundle at a time, in either order of analysis: the same findings, the port check
+    // included (it reads the other bundle's gateway only in `finish`).
+    let analyzer = fed_render::analyze::Analyzer::new(&fed);
+    let mut parts: Vec<_> = bundles.iter().rev().map(|b| analyzer.bundle(b)).collect();
+    parts.reverse();
+    assert_eq!(analyzer.finish(parts), after);
+}
+
+#[test]
+fn one_bundle_at_a_time_finds_what_all_at_once_finds() {
+    let mut compared = 0;
+    for text in [
+        example("apan.yaml"),
+        example("three-peers.yaml"),
+        example("liqo.yaml"),
+        example("apan.yaml").replace("version: \"1.5\"", "version: \"1.30\""),
+    ] {
+        let fed = validated(&text);
+        let (bundles, found) = findings(&fed);
+        compared += found.len();
+        let analyzer = fed_render::analyze::Analyzer::new(&fed);
+        let parts = bundles.iter().map(|b| analyzer.bundle(b)).collect();
+        assert_eq!(analyzer.finish(parts), found);
+    }
+    assert!(compared > 0, "the examples have findings to compare");
 }
 
 #[test]

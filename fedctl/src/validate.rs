@@ -78,20 +78,24 @@ fn document_name(text: &str) -> Option<String> {
     value.pointer("/metadata/name")?.as_str().map(str::to_owned)
 }
 
-/// Every cluster's bundle, as [`fed_render::render`] makes them, peers rendered one per core.
-/// (Consumer/provider bundles are small and made together.)
-fn render(
+/// The analyzers' findings on every cluster's bundle. Peers are rendered and analyzed one per
+/// core, each bundle dropped once analyzed (consumer/provider bundles are small and made
+/// together).
+fn analyze(
     fed: &fed_model::ValidatedFederation,
-) -> Result<Vec<fed_render::Bundle>, fed_render::RenderError> {
+) -> Result<Vec<fed_render::analyze::FederationFinding>, fed_render::RenderError> {
     if !fed.topology().is_peer_to_peer() {
-        return fed_render::render(fed);
+        return Ok(fed_render::analyze::analyze(fed, &fed_render::render(fed)?));
     }
+    let analyzer = fed_render::analyze::Analyzer::new(fed);
     let names: Vec<&str> = fed.clusters().map(|c| c.name().as_str()).collect();
-    let mut bundles = Vec::with_capacity(names.len());
-    for bundle in crate::par::map(&names, |name| fed_render::render_cluster(fed, name)) {
-        bundles.extend(bundle?);
+    let mut parts = Vec::with_capacity(names.len());
+    for part in crate::par::map(&names, |name| {
+        fed_render::render_cluster(fed, name).map(|b| b.map(|b| analyzer.bundle(&b)))
+    }) {
+        parts.extend(part?);
     }
-    Ok(bundles)
+    Ok(analyzer.finish(parts))
 }
 
 /// Renders `fed` and runs the analyzers over the bundles; findings go against the document's
@@ -103,15 +107,15 @@ fn analyzer_findings(
     name: Option<&str>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let bundles = match render(fed) {
-        Ok(b) => b,
+    let findings = match analyze(fed) {
+        Ok(f) => f,
         Err(e) => {
             eprintln!("fedctl: note: not rendered, so not analyzed: {e}");
             return;
         }
     };
     let lines = istio_types::primitives::LineIndex::new(text);
-    for f in fed_render::analyze::analyze(fed, &bundles) {
+    for f in findings {
         let object = Affected::from(&f);
         out.push(Diagnostic {
             severity: match f.severity {
