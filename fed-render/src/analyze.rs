@@ -154,31 +154,11 @@ pub fn context(fed: &ValidatedFederation, bundle: &Bundle) -> AnalysisContext {
 }
 
 /// Analyzes every bundle of `fed` (as [`crate::render`] made them) and returns the findings,
-/// by cluster in bundle order, then object.
-///
-/// Bundles are analyzed on every core, each on its own ([`Analyzer`]).
+/// by cluster in bundle order, then object. To analyze bundles as they are rendered (and on
+/// several cores), use an [`Analyzer`].
 pub fn analyze(fed: &ValidatedFederation, bundles: &[Bundle]) -> Vec<FederationFinding> {
     let analyzer = Analyzer::new(fed);
-    let one = |bundle: &Bundle| analyzer.bundle(bundle);
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let parts: Vec<BundleAnalysis> = if cores < 2 || bundles.len() < 2 {
-        bundles.iter().map(one).collect()
-    } else {
-        let per_thread = bundles.len().div_ceil(cores);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = bundles
-                .chunks(per_thread)
-                .map(|part| scope.spawn(|| part.iter().map(one).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| {
-                    h.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        })
-    };
+    let parts = bundles.iter().map(|b| analyzer.bundle(b)).collect();
     analyzer.finish(parts)
 }
 
