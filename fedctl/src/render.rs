@@ -119,13 +119,9 @@ fn folders(
         args.file.display()
     );
     let one = args.cluster.is_some();
-    if one {
-        // Only that cluster's folder is replaced; the others are left as they are.
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
     let staging = if one {
-        // `clusters` is that cluster alone.
+        // Only that cluster's folder is replaced (`clusters` is that cluster alone); the
+        // others are left as they are.
         fsio::Staging::begin(&dir.join(clusters[0]), &note)
     } else {
         fsio::Staging::begin(dir, &note)
