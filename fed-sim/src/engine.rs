@@ -472,7 +472,7 @@ impl Sim<'_> {
     /// An endpoint among the `n` candidates of priority `prio`, for client worker `worker`, by
     /// the client's load-balancing policy (`DataPlane::default_lb_policy` or the rule's).
     fn pick_in(&mut self, prio: usize, n: usize, worker: u32) -> u32 {
-        let nth = |sim: &Self, i: usize| sim.candidates(prio).map_or(0, |c| c[i % n]);
+        let nth = |sim: &Self, i: usize| sim.candidates(prio).map_or(0, |c| c[i]);
         match self.plan.lb_policy {
             EnvoyLbPolicy::Random => {
                 let i = self.rng.index(n);
@@ -481,11 +481,10 @@ impl Sim<'_> {
             EnvoyLbPolicy::RoundRobin => {
                 // Each worker's own index over the priority's current candidates.
                 let slot = worker as usize * self.by_prio.len() + prio;
-                let i = self.rr.get(slot).copied().unwrap_or(0);
-                if let Some(next) = self.rr.get_mut(slot) {
-                    *next = i.wrapping_add(1);
-                }
-                nth(self, usize::try_from(i % n as u64).unwrap_or(0))
+                let next = &mut self.rr[slot];
+                let i = *next % n as u64;
+                *next = next.wrapping_add(1);
+                nth(self, usize::try_from(i).unwrap_or(0))
             }
             EnvoyLbPolicy::LeastRequest => {
                 // Draws with replacement; a later draw wins only with strictly fewer active
