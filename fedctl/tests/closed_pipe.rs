@@ -1,13 +1,17 @@
 //! `fedctl ... | head`: when the reader of stdout goes away, fedctl stops writing and ends with
 //! the status the run had, without an error message (as `grep` or `cat` do).
 
+mod common;
+
 use std::fmt::Write as _;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Command, Stdio};
 
+use common::FEDCTL;
+
 /// Runs fedctl with `stdin`, reads one line of its stdout, closes the pipe and waits.
 fn first_line_then_close(args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fedctl"))
+    let mut child = Command::new(FEDCTL)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -77,7 +81,7 @@ fn render_into_a_closed_pipe_ends_quietly() {
 /// code, stderr).
 fn closed_and_open(args: &[&str]) -> ((Option<i32>, String), (Option<i32>, String)) {
     let run = |stdout: Stdio| {
-        let out = Command::new(env!("CARGO_BIN_EXE_fedctl"))
+        let out = Command::new(FEDCTL)
             .args(args)
             .stdin(Stdio::null())
             .stdout(stdout)
