@@ -8,7 +8,7 @@ use fed_model::{Cluster, IstioVersion, Overflow, Service as FedService, Validate
 use istio_types::dataplane::{DataPlane, GatewayPodAnnotations, RouterMode, ThresholdPlacement};
 
 use crate::bundle::{AuxFile, Bundle, Object};
-use crate::install::{self, has_helm_gateway_chart};
+use crate::install;
 use crate::istio::DestinationRuleShape;
 use crate::{istio, k8s, runbook};
 
@@ -216,7 +216,7 @@ const ROUTER_MODE_ENV: &str = "ISTIO_META_ROUTER_MODE";
 /// Istio is installed before anything else of the bundle (after the `cacerts` Secret).
 fn install_files(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersion) -> Vec<AuxFile> {
     let dataplane = version.dataplane();
-    let sni_dnat = is_overflow_target(fed, peer) && dataplane.needs_sni_dnat();
+    let installer = Installer::of(fed, peer, &dataplane);
     let header = |what: &str, how: &str| {
         format!(
             "# {what} for Istio {version} in cluster {peer} of federation {fed}.\n\
@@ -230,8 +230,8 @@ fn install_files(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersio
         contents: header(what, how) + &istio_types::write::to_yaml(&v).unwrap_or_default(),
     };
     let mut values = istiod_values(fed, peer, version);
-    let gateway = gateway_values(fed, sni_dnat);
-    if has_helm_gateway_chart(version) {
+    let gateway = gateway_values(fed, needs_sni_dnat(fed, peer, &dataplane));
+    if installer == Installer::HelmGatewayChart {
         // The gateway is a chart of its own, its values at the top level.
         return vec![
             file(
@@ -255,25 +255,19 @@ fn install_files(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersio
         );
     }
     let values = serde_json::Value::Object(values);
-    let k8s_env = dataplane
-        .router_mode_defaults
-        .value
-        .is_some_and(|d| d.istioctl_sets_it_in_k8s_env);
-    let spec = if istioctl_only(fed, &dataplane) {
+    let spec = match installer {
         // Only istioctl's chart hands the gateway's podAnnotations to its proxy: the values as
         // an IstioOperator, for the release's istioctl.
-        Some(serde_json::json!({"values": values}))
-    } else if sni_dnat && k8s_env {
-        Some(serde_json::json!({
+        Installer::IstioctlForStats => Some(serde_json::json!({"values": values})),
+        Installer::IstioctlForRouterMode => Some(serde_json::json!({
             "values": values,
             "components": {"ingressGateways": [{
                 "name": "istio-ingressgateway",
                 "enabled": true,
                 "k8s": {"env": [{"name": ROUTER_MODE_ENV, "value": RouterMode::SniDnat.as_str()}]},
             }]},
-        }))
-    } else {
-        None
+        })),
+        Installer::HelmGatewayChart | Installer::Values => None,
     };
     let mut files = vec![file(
         INSTALL_VALUES,
@@ -351,11 +345,45 @@ fn gateway_values(
     gateway
 }
 
-/// Whether the gateway's statistics need istioctl: `proxyStats` on, and a release whose Helm
-/// chart does not pass the gateway's podAnnotations to its proxy.
-fn istioctl_only(fed: &ValidatedFederation, dataplane: &DataPlane) -> bool {
-    fed.observability().proxy_stats()
-        && dataplane.gateway_pod_annotations.value == GatewayPodAnnotations::IstioctlChartOnly
+/// How a peer's Istio is installed: what [`install_files`] writes and [`install_steps`] says.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Installer {
+    /// istioctl with an IstioOperator holding the values: `proxyStats` is on and only
+    /// istioctl's chart passes the gateway's podAnnotations to its proxy (1.5).
+    IstioctlForStats,
+    /// istioctl with an IstioOperator that sets the gateway's router mode in `k8s.env`, which
+    /// values cannot override (a target that needs sni-dnat, on 1.8).
+    IstioctlForRouterMode,
+    /// Helm charts, the gateway on its own with `istio/gateway` (1.12 and later).
+    HelmGatewayChart,
+    /// One values file, for Helm or istioctl.
+    Values,
+}
+
+impl Installer {
+    fn of(fed: &ValidatedFederation, peer: &Cluster, dataplane: &DataPlane) -> Self {
+        let k8s_env = dataplane
+            .router_mode_defaults
+            .value
+            .is_some_and(|d| d.istioctl_sets_it_in_k8s_env);
+        if fed.observability().proxy_stats()
+            && dataplane.gateway_pod_annotations.value == GatewayPodAnnotations::IstioctlChartOnly
+        {
+            Self::IstioctlForStats
+        } else if needs_sni_dnat(fed, peer, dataplane) && k8s_env {
+            Self::IstioctlForRouterMode
+        } else if dataplane.helm_gateway_chart.value {
+            Self::HelmGatewayChart
+        } else {
+            Self::Values
+        }
+    }
+}
+
+/// Whether `peer`'s gateway must run in sni-dnat router mode: it is an overflow target, on a
+/// release that passes the peers' mTLS through only in that mode.
+fn needs_sni_dnat(fed: &ValidatedFederation, peer: &Cluster, dataplane: &DataPlane) -> bool {
+    is_overflow_target(fed, peer) && dataplane.needs_sni_dnat()
 }
 
 /// The Helm values file of a peer.
@@ -367,20 +395,12 @@ const INSTALL_OPERATOR: &str = "istio-operator.yaml";
 
 /// The runbook steps that install Istio on `peer` (a `# ` step is prose), with the files
 /// [`install_files`] makes.
-fn install_steps(
-    fed: &ValidatedFederation,
-    peer: &Cluster,
-    version: IstioVersion,
-    target: bool,
-) -> Vec<String> {
+fn install_steps(fed: &ValidatedFederation, peer: &Cluster, version: IstioVersion) -> Vec<String> {
     let dataplane = version.dataplane();
     let ctx = peer.context();
     let mut out = Vec::new();
-    let k8s_env = dataplane
-        .router_mode_defaults
-        .value
-        .is_some_and(|d| d.istioctl_sets_it_in_k8s_env);
-    if istioctl_only(fed, &dataplane) {
+    match Installer::of(fed, peer, &dataplane) {
+        Installer::IstioctlForStats => {
         out.push(format!(
             "# Install Istio {version} into context {ctx} with istioctl: istioctl {install} -f {INSTALL_OPERATOR} (the values of {INSTALL_VALUES}). Its Helm chart (install/kubernetes/helm/istio) puts the gateway's podAnnotations on the pod only, where the proxy never reads them: the gateway would not export the overflow statistics.",
             install = dataplane.istioctl_install.value,
@@ -389,12 +409,14 @@ fn install_steps(
             "kubectl --context {ctx} -n {ISTIO_SYSTEM} get deployment istio-ingressgateway -o jsonpath='{{.spec.template.spec.containers[0].env[?(@.name==\"ISTIO_METAJSON_ANNOTATIONS\")].value}}'   # must name {annotation}: the gateway's proxy exports the overflow statistics only then",
             annotation = crate::proxy_config::STATS_INCLUSION_REGEXPS_ANNOTATION,
         ));
-    } else if target && dataplane.needs_sni_dnat() && k8s_env {
+        }
+        Installer::IstioctlForRouterMode => {
         out.push(format!(
             "# Install Istio {version} into context {ctx}: istioctl {install} -f {INSTALL_OPERATOR} (its profile sets the gateway's router mode in k8s.env, which values cannot override), or helm with {INSTALL_VALUES}.",
             install = dataplane.istioctl_install.value,
         ));
-    } else if has_helm_gateway_chart(version) {
+        }
+        Installer::HelmGatewayChart => {
         out.push(format!(
             "# Install Istio {version} into context {ctx} with Helm: istiod with {INSTALL_VALUES}, then the ingress gateway on its own with {GATEWAY_VALUES} (the `gateways` values of older charts no longer reach it), released as istio-ingressgateway in {ISTIO_SYSTEM} so that its pods carry `istio: ingressgateway`, which the Gateways select."
         ));
@@ -405,10 +427,10 @@ fn install_steps(
             ISTIO_SYSTEM,
             GATEWAY_VALUES,
         ));
-    } else {
-        out.push(format!(
+        }
+        Installer::Values => out.push(format!(
             "# Install Istio {version} with {INSTALL_VALUES} (helm or istioctl), into context {ctx}."
-        ));
+        )),
     }
     out
 }
@@ -439,8 +461,8 @@ fn runbook(
                 .to_owned(),
         );
     }
-    steps.extend(install_steps(fed, peer, version, target));
-    if target && dataplane.needs_sni_dnat() {
+    steps.extend(install_steps(fed, peer, version));
+    if needs_sni_dnat(fed, peer, &dataplane) {
         steps.push(format!(
             "kubectl --context {ctx} -n {ISTIO_SYSTEM} get deployment istio-ingressgateway -o jsonpath='{{.spec.template.spec.containers[0].env[?(@.name==\"{ROUTER_MODE_ENV}\")].value}}'   # must print {mode}: Istio {version} passes the peers' mTLS through (AUTO_PASSTHROUGH) only in this router mode",
             mode = RouterMode::SniDnat.as_str(),
